@@ -1,0 +1,156 @@
+//! Experiments as data: a config in, a stream of [`Event`]s out, a [`Summary`] at the end.
+
+use serde::{Deserialize, Serialize};
+
+use super::data::DataSpec;
+use super::model::ModelSpec;
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Schedule {
+    #[default]
+    Constant,
+    /// Multiply the rate by `gamma` every `every` epochs (the seeds' StepLR).
+    Step { every: usize, gamma: f64 },
+    /// Cosine annealing from the base rate to 0 over the run.
+    Cosine,
+}
+
+impl Schedule {
+    /// The learning rate at `step` of `total` (`epoch` is the 0-based epoch of that step).
+    pub fn lr(&self, base: f64, step: usize, total: usize, epoch: usize) -> f64 {
+        match *self {
+            Schedule::Constant => base,
+            Schedule::Step { every, gamma } => base * gamma.powi((epoch / every.max(1)) as i32),
+            Schedule::Cosine => base * 0.5 * (1.0 + (std::f64::consts::PI * step as f64 / total.max(1) as f64).cos()),
+        }
+    }
+}
+
+/// What to run. Serialisable: it travels to the worker as JSON and is what `lab train` reads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentConfig {
+    /// Series name on charts, e.g. "Plain-20".
+    pub label: String,
+    pub model: ModelSpec,
+    pub data: DataSpec,
+    pub epochs: usize,
+    pub batch: usize,
+    pub lr: f64,
+    #[serde(default = "default_momentum")]
+    pub momentum: f64,
+    #[serde(default)]
+    pub weight_decay: f64,
+    #[serde(default)]
+    pub schedule: Schedule,
+    #[serde(default)]
+    pub seed: u64,
+    /// Stop after this many optimiser steps (benchmarks, smoke tests).
+    #[serde(default)]
+    pub max_steps: Option<usize>,
+}
+
+fn default_momentum() -> f64 {
+    0.9
+}
+
+impl ExperimentConfig {
+    /// Checks the values a run cannot start with; the message says what is accepted.
+    pub fn validate(&self) -> Result<(), String> {
+        self.model.clone().checked()?;
+        let d = &self.data;
+        if d.samples < 2 || d.samples > 200_000 {
+            return Err(format!("samples must be 2..=200000, got {}", d.samples));
+        }
+        if !(4..=256).contains(&d.size) || !(1..=4).contains(&d.channels) || !(2..=1000).contains(&d.classes) {
+            return Err("data: size 4..=256, channels 1..=4, classes 2..=1000".into());
+        }
+        if self.epochs == 0 || self.epochs > 1000 {
+            return Err(format!("epochs must be 1..=1000, got {}", self.epochs));
+        }
+        if self.batch == 0 || self.batch > 4096 {
+            return Err(format!("batch must be 1..=4096, got {}", self.batch));
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(format!("learning rate must be a positive number, got {}", self.lr));
+        }
+        Ok(())
+    }
+}
+
+/// One optimiser step's measurements.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepStats {
+    /// 1-based.
+    pub step: usize,
+    pub epoch: usize,
+    pub loss: f32,
+    /// Fraction of the batch classified correctly.
+    pub accuracy: f32,
+    pub lr: f64,
+    /// Global L2 norm of all weight-layer gradients.
+    pub grad_norm: f32,
+    /// L2 norm of each weight layer's gradient, in [`Event::Started`]'s `layers` order.
+    pub layer_grad_norms: Vec<f32>,
+    pub elapsed_ms: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochStats {
+    /// 1-based.
+    pub epoch: usize,
+    pub train_loss: f32,
+    pub train_accuracy: f32,
+    pub val_loss: f32,
+    pub val_accuracy: f32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub label: String,
+    pub params: usize,
+    pub steps: usize,
+    pub first_loss: f32,
+    pub final_loss: f32,
+    pub final_train_accuracy: f32,
+    pub final_val_accuracy: f32,
+    pub mean_grad_norm: f32,
+    /// First weight layer's gradient norm over the last layer's, averaged over the run.
+    pub first_last_grad_ratio: f32,
+    pub elapsed_ms: f64,
+    pub images_per_sec: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Started { label: String, params: usize, steps_total: usize, layers: Vec<String> },
+    Step(StepStats),
+    Epoch(EpochStats),
+    Done(Summary),
+    Failed { reason: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum RunError {
+    Cancelled,
+    /// The loss became NaN or infinite at this step.
+    Diverged { step: usize, loss: f32 },
+    Invalid(String),
+    /// The backend failed (out of memory, device lost…).
+    Backend(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Cancelled => write!(f, "cancelled"),
+            RunError::Diverged { step, loss } => write!(
+                f,
+                "training diverged: the loss became {loss} at step {step}; try a smaller learning rate"
+            ),
+            RunError::Invalid(m) => write!(f, "invalid experiment: {m}"),
+            RunError::Backend(m) => write!(f, "the compute backend failed: {m}"),
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! The residual block: `out = act(F(x) ⊕ s(x))`, where ⊕ is the chosen skip variant.
+
+use burn::module::Param;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
+use burn::prelude::*;
+use burn::tensor::activation;
+
+use super::spec::{Act, BlockKind, Skip};
+
+/// He (fan-out) init for convs, as torchvision does for ResNets.
+pub fn conv(cin: usize, cout: usize, k: usize, stride: usize, device: &Device) -> Conv2d {
+    Conv2dConfig::new([cin, cout], [k, k])
+        .with_stride([stride, stride])
+        .with_padding(PaddingConfig2d::Explicit(k / 2, k / 2, k / 2, k / 2))
+        .with_bias(false)
+        .with_initializer(Initializer::KaimingNormal { gain: 2f64.sqrt(), fan_out_only: true })
+        .init(device)
+}
+
+pub fn bn(c: usize, device: &Device) -> BatchNorm {
+    BatchNormConfig::new(c).init(device)
+}
+
+pub fn apply_act<const D: usize>(act: Act, x: Tensor<D>) -> Tensor<D> {
+    match act {
+        Act::Relu => activation::relu(x),
+        Act::Gelu => activation::gelu(x),
+        Act::LeakyRelu => activation::leaky_relu(x, 0.01),
+        Act::Tanh => activation::tanh(x),
+    }
+}
+
+/// 1×1 conv + BN on the shortcut where the shape changes (option B).
+#[derive(Module, Debug)]
+pub struct Projection {
+    conv: Conv2d,
+    bn: BatchNorm,
+}
+
+/// Squeeze-and-excitation: a per-channel gate in (0, 1) from the branch's global average.
+#[derive(Module, Debug)]
+pub struct SqueezeExcite {
+    fc1: Linear,
+    fc2: Linear,
+}
+
+impl SqueezeExcite {
+    fn new(c: usize, device: &Device) -> Self {
+        let hidden = (c / 4).max(2);
+        Self { fc1: LinearConfig::new(c, hidden).init(device), fc2: LinearConfig::new(hidden, c).init(device) }
+    }
+
+    /// `[b, c, h, w]` → gate `[b, c, 1, 1]`.
+    fn gate(&self, f: &Tensor<4>) -> Tensor<4> {
+        let [b, c, _, _] = f.dims();
+        let s = f.clone().mean_dims(&[2, 3]).reshape([b, c]); // [b, c]
+        let a = activation::sigmoid(self.fc2.forward(activation::relu(self.fc1.forward(s))));
+        a.reshape([b, c, 1, 1])
+    }
+}
+
+/// The residual block's tensors for one input, for probes (Exercise 3): the block input x, the
+/// residual branch F(x) exactly as it is added, and the block output.
+#[derive(Clone, Debug)]
+pub struct BlockTap {
+    pub input: Tensor<4>,
+    pub residual: Tensor<4>,
+    pub output: Tensor<4>,
+}
+
+#[derive(Module, Debug)]
+pub struct Block {
+    conv1: Conv2d,
+    bn1: BatchNorm,
+    conv2: Conv2d,
+    bn2: BatchNorm,
+    /// Bottleneck only: the 1×1 expand.
+    conv3: Option<Conv2d>,
+    bn3: Option<BatchNorm>,
+    proj: Option<Projection>,
+    /// Option-A shortcut subsampling (stride 2) when the shape changes.
+    pool: Option<MaxPool2d>,
+    channel_weight: Option<Param<Tensor<1>>>,
+    se: Option<SqueezeExcite>,
+    /// Dense variant's second path G(x): one 3×3 conv + BN.
+    g_conv: Option<Conv2d>,
+    g_bn: Option<BatchNorm>,
+    in_channels: usize,
+    out_channels: usize,
+    #[module(skip)]
+    skip: Skip,
+    #[module(skip)]
+    act: Act,
+    preact: bool,
+}
+
+impl Block {
+    /// A block from `cin` to `width × expansion` channels.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        kind: BlockKind,
+        cin: usize,
+        width: usize,
+        stride: usize,
+        skip: Skip,
+        preact: bool,
+        act: Act,
+        device: &Device,
+    ) -> Self {
+        let cout = width * kind.expansion();
+        let shape_changes = stride != 1 || cin != cout;
+        let (conv1, conv2, conv3) = match kind {
+            BlockKind::Basic => (conv(cin, width, 3, stride, device), conv(width, width, 3, 1, device), None),
+            // Stride on the 3×3 (ResNet v1.5, torchvision).
+            BlockKind::Bottleneck => (
+                conv(cin, width, 1, 1, device),
+                conv(width, width, 3, stride, device),
+                Some(conv(width, cout, 1, 1, device)),
+            ),
+        };
+        // Pre-activation normalises each conv's input; post-activation each conv's output.
+        let (bn1, bn2, bn3) = match (kind, preact) {
+            (BlockKind::Basic, false) => (bn(width, device), bn(width, device), None),
+            (BlockKind::Basic, true) => (bn(cin, device), bn(width, device), None),
+            (BlockKind::Bottleneck, false) => (bn(width, device), bn(width, device), Some(bn(cout, device))),
+            (BlockKind::Bottleneck, true) => (bn(cin, device), bn(width, device), Some(bn(width, device))),
+        };
+        let option_a = skip == Skip::Identity;
+        let proj = (skip.has_shortcut() && shape_changes && !option_a)
+            .then(|| Projection { conv: conv(cin, cout, 1, stride, device), bn: bn(cout, device) });
+        let pool = (skip.has_shortcut() && option_a && stride != 1)
+            .then(|| MaxPool2dConfig::new([1, 1]).with_strides([stride, stride]).init());
+        let channel_weight = (skip == Skip::ChannelWeight)
+            .then(|| Initializer::Constant { value: 0.5 }.init([cout], device));
+        let se = (skip == Skip::Attention).then(|| SqueezeExcite::new(cout, device));
+        let dense = skip == Skip::Dense;
+        Block {
+            conv1,
+            bn1,
+            conv2,
+            bn2,
+            conv3,
+            bn3,
+            proj,
+            pool,
+            channel_weight,
+            se,
+            g_conv: dense.then(|| conv(cin, cout, 3, stride, device)),
+            g_bn: dense.then(|| bn(cout, device)),
+            in_channels: cin,
+            out_channels: cout,
+            skip,
+            act,
+            preact,
+        }
+    }
+
+    pub fn out_channels(&self) -> usize {
+        self.out_channels
+    }
+
+    /// The residual branch F(x).
+    fn branch(&self, x: Tensor<4>) -> Tensor<4> {
+        let a = self.act;
+        if self.preact {
+            let f = self.conv1.forward(apply_act(a, self.bn1.forward(x)));
+            let f = self.conv2.forward(apply_act(a, self.bn2.forward(f)));
+            match (&self.conv3, &self.bn3) {
+                (Some(c3), Some(b3)) => c3.forward(apply_act(a, b3.forward(f))),
+                _ => f,
+            }
+        } else {
+            let f = apply_act(a, self.bn1.forward(self.conv1.forward(x)));
+            let f = self.bn2.forward(self.conv2.forward(f));
+            match (&self.conv3, &self.bn3) {
+                (Some(c3), Some(b3)) => b3.forward(c3.forward(apply_act(a, f))),
+                _ => f,
+            }
+        }
+    }
+
+    /// The shortcut s(x): identity, option-A subsample + zero-pad, or projection.
+    fn shortcut(&self, x: Tensor<4>) -> Tensor<4> {
+        if let Some(p) = &self.proj {
+            return p.bn.forward(p.conv.forward(x));
+        }
+        let x = match &self.pool {
+            Some(pool) => pool.forward(x), // [b, cin, h/2, w/2]
+            None => x,
+        };
+        if self.out_channels > self.in_channels {
+            let [b, _, h, w] = x.dims();
+            let zeros = Tensor::zeros([b, self.out_channels - self.in_channels, h, w], &x.device());
+            Tensor::cat(vec![x, zeros], 1) // [b, cout, h, w]
+        } else {
+            x
+        }
+    }
+
+    /// # Shapes
+    /// - input `[batch, cin, h, w]` → output `[batch, cout, h/stride, w/stride]`
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.forward_tapped(x, None)
+    }
+
+    pub fn forward_tapped(&self, x: Tensor<4>, tap: Option<&mut Vec<BlockTap>>) -> Tensor<4> {
+        let input = x.clone();
+        let f = self.branch(x.clone()); // [b, cout, h', w']
+        // The residual as it is added: weighted/gated variants scale F(x) first.
+        let residual = match (&self.channel_weight, &self.se) {
+            (Some(w), _) => f.clone() * w.val().reshape([1, self.out_channels, 1, 1]),
+            (_, Some(se)) => f.clone() * se.gate(&f),
+            _ => f,
+        };
+        let mut sum = residual.clone();
+        if self.skip.has_shortcut() {
+            sum = sum + self.shortcut(x.clone());
+        }
+        if let (Some(gc), Some(gb)) = (&self.g_conv, &self.g_bn) {
+            sum = sum + gb.forward(gc.forward(x));
+        }
+        // Pre-activation blocks leave the sum un-activated: a clean identity path.
+        let out = if self.preact { sum } else { apply_act(self.act, sum) };
+        if let Some(taps) = tap {
+            taps.push(BlockTap { input, residual, output: out.clone() });
+        }
+        out
+    }
+
+    /// Multiply-accumulates for one image of `[cin, h, w]`, and the output `[cout, h', w']`.
+    pub fn macs(&self, shape: [usize; 3]) -> (u64, [usize; 3]) {
+        let mut total = 0;
+        let (m1, s1) = conv_macs(&self.conv1, shape);
+        let (m2, s2) = conv_macs(&self.conv2, s1);
+        total += m1 + m2;
+        let mut out = s2;
+        if let Some(c3) = &self.conv3 {
+            let (m3, s3) = conv_macs(c3, s2);
+            total += m3;
+            out = s3;
+        }
+        if let Some(p) = &self.proj {
+            total += conv_macs(&p.conv, shape).0;
+        }
+        if let Some(g) = &self.g_conv {
+            total += conv_macs(g, shape).0;
+        }
+        if self.se.is_some() {
+            let h = (self.out_channels / 4).max(2);
+            total += (2 * self.out_channels * h) as u64;
+        }
+        (total, out)
+    }
+}
+
+/// MACs of one conv for one image, and its output shape.
+pub fn conv_macs(c: &Conv2d, [cin, h, w]: [usize; 3]) -> (u64, [usize; 3]) {
+    let [cout, cin_g, kh, kw] = c.weight.shape().dims();
+    let [sh, sw] = c.stride;
+    let (ph, pw) = (kh / 2, kw / 2);
+    let ho = (h + 2 * ph - kh) / sh + 1;
+    let wo = (w + 2 * pw - kw) / sw + 1;
+    debug_assert_eq!(cin, cin_g * c.groups);
+    ((cout * cin_g * kh * kw * ho * wo) as u64, [cout, ho, wo])
+}

@@ -1,0 +1,13 @@
+//! Every network the course names, built from one spec.
+//!
+//! - [`spec`]: what to build, as data ([`ModelSpec`] → [`NetSpec`]); names such as `resnet56`.
+//! - [`block`]: the residual block (basic or bottleneck) with every skip variant.
+//! - [`net`]: stem → blocks → global pool → classifier.
+
+pub mod block;
+pub mod net;
+pub mod spec;
+
+pub use block::{Block, BlockTap};
+pub use net::Net;
+pub use spec::{Act, BlockKind, Family, ModelSpec, NetSpec, Skip, StageSpec, Stem};

@@ -1,0 +1,217 @@
+//! The one training loop. Pages (through the worker), the CLI, benchmarks and tests all call [`run`].
+//!
+//! It is async because GPU reads are async in the browser; natively it is driven by
+//! [`super::exec::block_on`]. Each step reads loss, accuracy and every layer's gradient norm back in a
+//! single transfer.
+
+use std::future::Future;
+
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{GradientsParams, SgdConfig};
+use burn::prelude::*;
+
+use super::data::Dataset;
+use super::experiment::{EpochStats, Event, ExperimentConfig, RunError, StepStats, Summary};
+use super::model::Net;
+use super::probes::{count_params, grad_squares, layer_names};
+use super::rng::Rng;
+
+/// Where a run reports to, and how it learns it should stop.
+pub trait Host {
+    fn emit(&mut self, event: Event);
+    fn cancelled(&self) -> bool;
+    /// Milliseconds from an arbitrary origin.
+    fn now_ms(&self) -> f64;
+    /// Lets the surrounding event loop breathe (the browser worker handles Cancel here).
+    fn yield_now(&self) -> impl Future<Output = ()>;
+}
+
+/// Builds the model and data for `config` on `device` (`device` without autodiff; it is enabled
+/// here) and trains it, reporting through `host`.
+pub async fn run(config: &ExperimentConfig, device: &Device, host: &mut impl Host) -> Result<Summary, RunError> {
+    config.validate().map_err(RunError::Invalid)?;
+    let data = Dataset::generate(&config.data, config.seed);
+    train(config, &data, device, host).await
+}
+
+/// Trains on already-loaded data.
+pub async fn train(
+    config: &ExperimentConfig,
+    data: &Dataset,
+    device: &Device,
+    host: &mut impl Host,
+) -> Result<Summary, RunError> {
+    let start = host.now_ms();
+    let ad = device.clone().autodiff();
+    ad.seed(config.seed);
+    let spec = config.model.resolve(data.channels, data.classes);
+    let mut model = Net::new(&spec, &ad);
+    let params = count_params(&model);
+    let layers = layer_names(&model);
+
+    let mut optim = SgdConfig::new()
+        .with_momentum((config.momentum > 0.0).then(|| MomentumConfig::new().with_momentum(config.momentum)))
+        .with_weight_decay((config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32)))
+        .init();
+    let loss_fn = CrossEntropyLossConfig::new().init(&ad);
+
+    let batch = config.batch.min(data.train_len).max(1);
+    let steps_per_epoch = data.train_len.div_ceil(batch);
+    let total = (steps_per_epoch * config.epochs).min(config.max_steps.unwrap_or(usize::MAX));
+    host.emit(Event::Started { label: config.label.clone(), params, steps_total: total, layers: layers.clone() });
+
+    let mut rng = Rng::new(config.seed.wrapping_add(1));
+    let mut order: Vec<usize> = (0..data.train_len).collect();
+    let (mut step, mut first_loss, mut last) = (0usize, f32::NAN, None::<StepStats>);
+    let (mut grad_sum, mut ratio_sum) = (0f64, 0f64);
+    let mut last_epoch: Option<EpochStats> = None;
+
+    'epochs: for epoch in 0..config.epochs {
+        rng.shuffle(&mut order);
+        let (mut loss_acc, mut correct_acc, mut seen) = (0f64, 0f64, 0usize);
+        for chunk in order.chunks(batch) {
+            if step >= total {
+                break 'epochs;
+            }
+            if host.cancelled() {
+                return Err(RunError::Cancelled);
+            }
+            let (x, y) = batch_tensors(data, chunk, &ad);
+            let logits = model.forward(x); // [b, classes]
+            let loss = loss_fn.forward(logits.clone(), y.clone());
+            let correct = logits.argmax(1).reshape([chunk.len()]).equal(y).int().sum().float();
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            let squares = grad_squares(&model, &grads);
+            let lr = config.schedule.lr(config.lr, step, total, epoch);
+            model = optim.step(lr, model, grads);
+
+            // One read for everything this step measured.
+            let mut parts = vec![loss.inner().reshape([1]), correct.inner().reshape([1])];
+            parts.extend(squares);
+            let values = read_floats(Tensor::cat(parts, 0)).await?;
+            step += 1;
+            let loss_v = values[0];
+            if !loss_v.is_finite() {
+                return Err(RunError::Diverged { step, loss: loss_v });
+            }
+            let layer_grad_norms: Vec<f32> = values[2..].iter().map(|s| s.sqrt()).collect();
+            let grad_norm = values[2..].iter().sum::<f32>().sqrt();
+            if step == 1 {
+                first_loss = loss_v;
+            }
+            grad_sum += grad_norm as f64;
+            if let (Some(f), Some(l)) = (layer_grad_norms.first(), layer_grad_norms.last()) {
+                ratio_sum += (*f / l.max(1e-12)) as f64;
+            }
+            loss_acc += loss_v as f64 * chunk.len() as f64;
+            correct_acc += values[1] as f64;
+            seen += chunk.len();
+            let stats = StepStats {
+                step,
+                epoch: epoch + 1,
+                loss: loss_v,
+                accuracy: values[1] / chunk.len() as f32,
+                lr,
+                grad_norm,
+                layer_grad_norms,
+                elapsed_ms: host.now_ms() - start,
+            };
+            host.emit(Event::Step(stats.clone()));
+            last = Some(stats);
+            host.yield_now().await;
+        }
+        let (val_loss, val_accuracy) = evaluate(&model, data, batch, &ad).await?;
+        let e = EpochStats {
+            epoch: epoch + 1,
+            train_loss: (loss_acc / seen.max(1) as f64) as f32,
+            train_accuracy: (correct_acc / seen.max(1) as f64) as f32,
+            val_loss,
+            val_accuracy,
+        };
+        host.emit(Event::Epoch(e.clone()));
+        last_epoch = Some(e);
+    }
+    // A run capped mid-epoch still reports held-out numbers.
+    let (final_val, final_train_acc) = match &last_epoch {
+        Some(e) if step % steps_per_epoch == 0 => (e.val_accuracy, e.train_accuracy),
+        _ => (evaluate(&model, data, batch, &ad).await?.1, last.as_ref().map_or(0.0, |s| s.accuracy)),
+    };
+    let last = last.ok_or_else(|| RunError::Invalid("no training step ran".into()))?;
+    let elapsed_ms = host.now_ms() - start;
+    let summary = Summary {
+        label: config.label.clone(),
+        params,
+        steps: step,
+        first_loss,
+        final_loss: last_epoch.as_ref().map_or(last.loss, |e| e.train_loss),
+        final_train_accuracy: final_train_acc,
+        final_val_accuracy: final_val,
+        mean_grad_norm: (grad_sum / step as f64) as f32,
+        first_last_grad_ratio: (ratio_sum / step as f64) as f32,
+        elapsed_ms,
+        images_per_sec: (step * batch) as f64 / (elapsed_ms / 1000.0).max(1e-9),
+    };
+    host.emit(Event::Done(summary.clone()));
+    Ok(summary)
+}
+
+/// Loss and accuracy on the held-out split, in inference mode (running BN statistics).
+pub async fn evaluate(model: &Net, data: &Dataset, batch: usize, device: &Device) -> Result<(f32, f32), RunError> {
+    let valid = model.valid();
+    let plain = device.clone().inner();
+    let loss_fn = CrossEntropyLossConfig::new().init(&plain);
+    let idx: Vec<usize> = (data.train_len..data.len()).collect();
+    if idx.is_empty() {
+        return Ok((f32::NAN, 0.0));
+    }
+    let mut sums = Vec::new();
+    for chunk in idx.chunks(batch) {
+        let (x, y) = batch_tensors(data, chunk, &plain);
+        let logits = valid.forward(x);
+        let loss = loss_fn.forward(logits.clone(), y.clone()).mul_scalar(chunk.len() as f32);
+        let correct = logits.argmax(1).reshape([chunk.len()]).equal(y).int().sum().float();
+        sums.push(Tensor::cat(vec![loss.reshape([1]), correct.reshape([1])], 0));
+    }
+    let v = read_floats(Tensor::stack::<2>(sums, 0).sum_dim(0).reshape([2])).await?;
+    Ok((v[0] / idx.len() as f32, v[1] / idx.len() as f32))
+}
+
+fn batch_tensors(data: &Dataset, idx: &[usize], device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
+    let (pixels, labels) = data.gather(idx);
+    let x = Tensor::from_data(TensorData::new(pixels, [idx.len(), data.channels, data.size, data.size]), device);
+    let y = Tensor::from_data(TensorData::new(labels, [idx.len()]), device);
+    (x, y)
+}
+
+/// The only way values leave the device: async, as the browser requires.
+pub async fn read_floats(t: Tensor<1>) -> Result<Vec<f32>, RunError> {
+    let data = t.into_data_async().await.map_err(|e| RunError::Backend(format!("{e:?}")))?;
+    data.try_into_vec_as::<f32>().map_err(|e| RunError::Backend(format!("{e:?}")))
+}
+
+/// A host for native use: collects events into a callback, never cancelled, no yielding.
+pub struct NativeHost<F: FnMut(&Event)> {
+    pub on_event: F,
+    start: std::time::Instant,
+}
+
+impl<F: FnMut(&Event)> NativeHost<F> {
+    pub fn new(on_event: F) -> Self {
+        NativeHost { on_event, start: std::time::Instant::now() }
+    }
+}
+
+impl<F: FnMut(&Event)> Host for NativeHost<F> {
+    fn emit(&mut self, event: Event) {
+        (self.on_event)(&event)
+    }
+    fn cancelled(&self) -> bool {
+        false
+    }
+    fn now_ms(&self) -> f64 {
+        self.start.elapsed().as_secs_f64() * 1000.0
+    }
+    async fn yield_now(&self) {}
+}

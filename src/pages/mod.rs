@@ -1,0 +1,6 @@
+//! Each page's settings as data: parsed from and written to the URL query, clamped with a note,
+//! turned into the experiment configs the page runs. Pure Rust, so it is unit-tested natively.
+
+pub mod catalogue;
+pub mod part1;
+pub mod query;

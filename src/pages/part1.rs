@@ -1,0 +1,153 @@
+//! Part 1 — the degradation problem: the page's settings, their URL form, and the runs they make.
+
+use super::query::{encode_pairs, Query};
+use crate::lab::data::{DataKind, DataSpec};
+use crate::lab::experiment::{ExperimentConfig, Schedule};
+use crate::lab::model::{Family, ModelSpec, Skip};
+
+pub const DEPTH_MIN: usize = 4;
+pub const DEPTH_MAX: usize = 60;
+pub const MAX_SERIES: usize = 6;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Part1 {
+    /// Layers (convs + classifier) of each network to train; even numbers.
+    pub depths: Vec<usize>,
+    pub width: usize,
+    pub residual: bool,
+    pub data: DataKind,
+    pub samples: usize,
+    pub size: usize,
+    pub epochs: usize,
+    pub batch: usize,
+    pub lr: f64,
+    pub seed: u64,
+}
+
+impl Default for Part1 {
+    /// Sized so the whole comparison finishes in well under a minute on the CPU backend.
+    fn default() -> Self {
+        Part1 {
+            depths: vec![8, 16, 32],
+            width: 8,
+            residual: false,
+            data: DataKind::Gratings,
+            samples: 320,
+            size: 16,
+            epochs: 3,
+            batch: 32,
+            lr: 0.02,
+            seed: 42,
+        }
+    }
+}
+
+impl Part1 {
+    /// Reads the settings from a query string; the returned notes name every value that was
+    /// clamped or not understood.
+    pub fn from_query(query: &str) -> (Part1, Vec<String>) {
+        let d = Part1::default();
+        let mut q = Query::parse(query);
+        let mut depths = q.int_list("depths", &d.depths, DEPTH_MIN, DEPTH_MAX, MAX_SERIES);
+        for depth in depths.iter_mut() {
+            if *depth % 2 == 1 {
+                q.notes.push(format!("depths: {depth} is odd; using {}", *depth + 1));
+                *depth += 1;
+            }
+        }
+        depths.sort_unstable();
+        depths.dedup();
+        let p = Part1 {
+            depths,
+            width: q.int("width", d.width, 2, 64),
+            residual: q.choice("skip", d.residual, |s| match s {
+                "plain" => Some(false),
+                "residual" => Some(true),
+                _ => None,
+            }, "plain, residual"),
+            data: q.choice("data", d.data, DataKind::parse, "gratings, random"),
+            samples: q.int("samples", d.samples, 40, 5000),
+            size: q.int("size", d.size, 8, 32),
+            epochs: q.int("epochs", d.epochs, 1, 50),
+            batch: q.int("batch", d.batch, 4, 256),
+            lr: q.float("lr", d.lr, 1e-4, 1.0),
+            seed: q.int("seed", d.seed as usize, 0, 1_000_000) as u64,
+        };
+        (p, q.notes)
+    }
+
+    pub fn to_query(&self) -> String {
+        let depths = self.depths.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",");
+        encode_pairs(&[
+            ("page", "part1".into()),
+            ("depths", depths),
+            ("width", self.width.to_string()),
+            ("skip", if self.residual { "residual" } else { "plain" }.into()),
+            ("data", self.data.name().into()),
+            ("samples", self.samples.to_string()),
+            ("size", self.size.to_string()),
+            ("epochs", self.epochs.to_string()),
+            ("batch", self.batch.to_string()),
+            ("lr", self.lr.to_string()),
+            ("seed", self.seed.to_string()),
+        ])
+    }
+
+    /// One training run per depth: same data, same seed, same optimiser.
+    pub fn configs(&self) -> Vec<ExperimentConfig> {
+        let skip = if self.residual { Skip::Projection } else { Skip::None };
+        self.depths
+            .iter()
+            .map(|&depth| {
+                let model = ModelSpec::new(Family::Stack, depth, skip).with_width(self.width);
+                ExperimentConfig {
+                    label: model.label(),
+                    model,
+                    data: DataSpec { kind: self.data, samples: self.samples, size: self.size, channels: 3, classes: 10 },
+                    epochs: self.epochs,
+                    batch: self.batch,
+                    lr: self.lr,
+                    momentum: 0.9,
+                    weight_decay: 0.0,
+                    schedule: Schedule::Constant,
+                    seed: self.seed,
+                    max_steps: None,
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_the_url() {
+        let p = Part1 { depths: vec![6, 20], residual: true, lr: 0.005, seed: 7, ..Part1::default() };
+        let (back, notes) = Part1::from_query(&p.to_query());
+        assert_eq!(back, p);
+        assert!(notes.is_empty());
+    }
+
+    #[test]
+    fn bad_values_are_clamped_and_reported() {
+        let (p, notes) = Part1::from_query("page=part1&depths=2,9,500&width=0&skip=sideways&lr=abc");
+        assert_eq!(p.depths, vec![4, 10, 60]);
+        assert_eq!(p.width, 2);
+        assert!(!p.residual);
+        assert_eq!(p.lr, Part1::default().lr);
+        assert!(notes.iter().any(|n| n.contains("sideways")), "{notes:?}");
+        assert!(notes.len() >= 5, "{notes:?}");
+    }
+
+    #[test]
+    fn one_valid_config_per_depth() {
+        let configs = Part1::default().configs();
+        assert_eq!(configs.len(), 3);
+        for c in &configs {
+            c.validate().unwrap();
+        }
+        assert_eq!(configs[0].label, "Plain-8");
+    }
+}

@@ -1,0 +1,134 @@
+//! Native tests of the lab core on the flex (CPU) backend.
+
+use burn::prelude::*;
+use resnet_lab::lab::data::{DataKind, DataSpec};
+use resnet_lab::lab::exec::block_on;
+use resnet_lab::lab::experiment::{Event, ExperimentConfig, RunError, Schedule};
+use resnet_lab::lab::model::{Act, Family, ModelSpec, Net, Skip};
+use resnet_lab::lab::train::{run, NativeHost};
+
+fn tiny(model: ModelSpec, lr: f64) -> ExperimentConfig {
+    ExperimentConfig {
+        label: model.label(),
+        model,
+        data: DataSpec { kind: DataKind::Gratings, samples: 80, size: 8, channels: 3, classes: 4 },
+        epochs: 6,
+        batch: 16,
+        lr,
+        momentum: 0.9,
+        weight_decay: 0.0,
+        schedule: Schedule::Constant,
+        seed: 1,
+        max_steps: None,
+    }
+}
+
+fn train(cfg: &ExperimentConfig) -> (Result<resnet_lab::lab::experiment::Summary, RunError>, Vec<Event>) {
+    let mut events = Vec::new();
+    let mut host = NativeHost::new(|e: &Event| events.push(e.clone()));
+    let r = block_on(run(cfg, &Device::flex(), &mut host));
+    (r, events)
+}
+
+fn epoch_losses(events: &[Event]) -> Vec<f32> {
+    events.iter().filter_map(|e| if let Event::Epoch(s) = e { Some(s.train_loss) } else { None }).collect()
+}
+
+#[test]
+fn shapes_for_every_family_at_28_and_32_px() {
+    let device = Device::flex();
+    let cases = [
+        (ModelSpec::new(Family::Cifar, 20, Skip::Identity), 3, 32),
+        (ModelSpec::new(Family::Cifar, 8, Skip::None), 1, 28),
+        (ModelSpec::new(Family::Stack, 10, Skip::Projection), 3, 32),
+        (ModelSpec::new(Family::Stack, 6, Skip::None), 1, 28),
+        (ModelSpec::new(Family::Imagenet, 18, Skip::Projection).with_width(8), 3, 32),
+        (ModelSpec::new(Family::Imagenet, 50, Skip::Projection).with_width(4), 1, 28),
+    ];
+    for (spec, c, s) in cases {
+        let net = Net::new(&spec.resolve(c, 10), &device);
+        let out = net.forward(Tensor::zeros([2, c, s, s], &device));
+        assert_eq!(out.dims(), [2, 10], "{}", spec.label());
+    }
+}
+
+#[test]
+fn training_lowers_the_loss_for_every_skip_variant() {
+    for skip in Skip::ALL {
+        let cfg = tiny(ModelSpec::new(Family::Stack, 6, skip).with_width(8), 0.05);
+        let (r, events) = train(&cfg);
+        let s = r.unwrap_or_else(|e| panic!("{}: {e}", skip.name()));
+        let losses = epoch_losses(&events);
+        assert_eq!(losses.len(), 6);
+        assert!(losses.iter().all(|l| l.is_finite()));
+        assert!(losses[5] < losses[0] * 0.9, "{}: {losses:?}", skip.name());
+        assert!(s.final_val_accuracy > 0.25 || losses[5] < losses[0] * 0.7, "{}: {s:?}", skip.name());
+    }
+}
+
+#[test]
+fn preactivation_and_other_activations_train() {
+    for (preact, act, bottleneck) in [(true, Act::Relu, false), (false, Act::Gelu, true), (false, Act::Tanh, false)] {
+        let mut m = ModelSpec::new(Family::Stack, 6, Skip::Projection).with_width(8);
+        m.preact = preact;
+        m.act = act;
+        m.bottleneck = bottleneck;
+        let (r, events) = train(&tiny(m, 0.05));
+        r.unwrap();
+        let losses = epoch_losses(&events);
+        assert!(losses[5] < losses[0], "{preact} {act:?}: {losses:?}");
+    }
+}
+
+#[test]
+fn steps_report_one_grad_norm_per_layer() {
+    let mut cfg = tiny(ModelSpec::new(Family::Cifar, 8, Skip::Identity).with_width(4), 0.05);
+    cfg.max_steps = Some(3);
+    let (r, events) = train(&cfg);
+    assert_eq!(r.unwrap().steps, 3);
+    let Event::Started { layers, steps_total, .. } = &events[0] else { panic!("{:?}", events[0]) };
+    assert_eq!(*steps_total, 3);
+    assert_eq!(layers.len(), 1 + 3 * 2 + 1);
+    let steps: Vec<_> = events.iter().filter_map(|e| if let Event::Step(s) = e { Some(s) } else { None }).collect();
+    assert_eq!(steps.len(), 3);
+    for s in steps {
+        assert_eq!(s.layer_grad_norms.len(), layers.len());
+        assert!(s.layer_grad_norms.iter().all(|g| g.is_finite() && *g > 0.0));
+        let total: f32 = s.layer_grad_norms.iter().map(|g| g * g).sum::<f32>().sqrt();
+        assert!((total - s.grad_norm).abs() < 1e-3 * total.max(1.0));
+    }
+}
+
+#[test]
+fn same_seed_same_run() {
+    let mut cfg = tiny(ModelSpec::new(Family::Stack, 4, Skip::None).with_width(4), 0.05);
+    cfg.epochs = 2;
+    let a = epoch_losses(&train(&cfg).1);
+    let b = epoch_losses(&train(&cfg).1);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn a_diverging_run_is_caught() {
+    let mut cfg = tiny(ModelSpec::new(Family::Stack, 8, Skip::None).with_width(8), 1e30);
+    cfg.momentum = 0.0;
+    let (r, events) = train(&cfg);
+    match r {
+        Err(RunError::Diverged { step, loss }) => {
+            assert!(!loss.is_finite());
+            assert!(step >= 1);
+        }
+        other => panic!("expected divergence, got {other:?}"),
+    }
+    assert!(!events.iter().any(|e| matches!(e, Event::Done(_))));
+}
+
+#[test]
+fn invalid_configs_are_refused_with_a_message() {
+    let mut cfg = tiny(ModelSpec::new(Family::Cifar, 21, Skip::Identity), 0.1);
+    let (r, _) = train(&cfg);
+    assert!(matches!(r, Err(RunError::Invalid(ref m)) if m.contains("6n+2")), "{r:?}");
+    cfg.model.depth = 20;
+    cfg.lr = f64::NAN;
+    assert!(matches!(train(&cfg).0, Err(RunError::Invalid(_))));
+}
