@@ -1,1 +1,218 @@
-fn main() {}
+//! `lab`: the lab's experiments from the command line, on the flex CPU backend (or wgpu with
+//! `--features gpu`). Same models, same training loop as the browser.
+//!
+//!   lab list
+//!   lab info MODEL [--classes N] [--channels C] [--size S]
+//!   lab train CONFIG.json --out DIR
+//!   lab bench [--steps N] [--batch B] [--models resnet20,plain20,...] [--no-peer]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{exit, Command};
+use std::time::Instant;
+
+use burn::prelude::*;
+use resnet_lab::lab::data::{DataKind, DataSpec};
+use resnet_lab::lab::exec::block_on;
+use resnet_lab::lab::experiment::{Event, ExperimentConfig, Schedule};
+use resnet_lab::lab::model::spec::catalogue;
+use resnet_lab::lab::model::{ModelSpec, Net, Skip};
+use resnet_lab::lab::probes::model_info;
+use resnet_lab::lab::train::{run, NativeHost};
+
+fn fail(msg: impl std::fmt::Display) -> ! {
+    eprintln!("lab: {msg}");
+    exit(2)
+}
+
+const USAGE: &str = "usage: lab list | lab info MODEL [--classes N] [--channels C] [--size S] | lab train CONFIG.json --out DIR | lab bench [--steps N] [--batch B] [--models a,b] [--no-peer]";
+
+/// `--name value` options after the positional arguments.
+struct Opts(Vec<String>);
+
+impl Opts {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().position(|a| a == name).map(|i| {
+            self.0.get(i + 1).map(String::as_str).unwrap_or_else(|| fail(format!("{name} needs a value")))
+        })
+    }
+    fn num(&self, name: &str, default: usize, lo: usize, hi: usize) -> usize {
+        match self.get(name) {
+            None => default,
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (lo..=hi).contains(&n) => n,
+                _ => fail(format!("{name} must be a whole number in {lo}..={hi}, got '{v}'")),
+            },
+        }
+    }
+    fn flag(&self, name: &str) -> bool {
+        self.0.iter().any(|a| a == name)
+    }
+}
+
+fn device() -> Device {
+    #[cfg(feature = "gpu")]
+    if std::env::var("LAB_BACKEND").as_deref() == Ok("wgpu") {
+        return Device::wgpu_options().init().unwrap_or_else(|e| fail(format!("no wgpu device: {e:?}")));
+    }
+    Device::flex()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else { fail(USAGE) };
+    let opts = Opts(args[1..].to_vec());
+    match cmd.as_str() {
+        "list" => {
+            println!("models: {}", catalogue().join(" "));
+            println!("skip variants: {}", Skip::ALL.map(|s| s.name()).join(" "));
+            println!("datasets: {}", DataKind::ALL.map(|d| d.name()).join(" "));
+        }
+        "info" => {
+            let name = args.get(1).unwrap_or_else(|| fail("info needs a MODEL, e.g. lab info resnet50"));
+            let spec = ModelSpec::from_name(name).unwrap_or_else(|e| fail(e));
+            let classes = opts.num("--classes", 1000, 2, 100_000);
+            let channels = opts.num("--channels", 3, 1, 4);
+            let size = opts.num("--size", if spec.family == resnet_lab::lab::model::Family::Imagenet { 224 } else { 32 }, 8, 512);
+            let info = model_info(&spec, channels, size, classes, &device());
+            println!("{}", serde_json::to_string(&info).unwrap());
+        }
+        "train" => {
+            let path = args.get(1).unwrap_or_else(|| fail("train needs CONFIG.json"));
+            let out = PathBuf::from(opts.get("--out").unwrap_or_else(|| fail("train needs --out DIR")));
+            let text = std::fs::read_to_string(path).unwrap_or_else(|e| fail(format!("cannot read {path}: {e}")));
+            let config: ExperimentConfig =
+                serde_json::from_str(&text).unwrap_or_else(|e| fail(format!("{path} is not an experiment config: {e}")));
+            train(&config, &out);
+        }
+        "bench" => bench(&opts),
+        _ => fail(USAGE),
+    }
+}
+
+fn train(config: &ExperimentConfig, out: &PathBuf) {
+    std::fs::create_dir_all(out).unwrap_or_else(|e| fail(format!("cannot create {}: {e}", out.display())));
+    let total = config.steps_total();
+    let mut csv = String::from("step,epoch,loss,accuracy,lr,grad_norm\n");
+    let mut losses = Vec::new();
+    let mut host = NativeHost::new(|e: &Event| match e {
+        Event::Step(s) => {
+            csv.push_str(&format!("{},{},{},{},{},{}\n", s.step, s.epoch, s.loss, s.accuracy, s.lr, s.grad_norm));
+            losses.push((s.step as f32, s.loss));
+            let width = 30;
+            let done = s.step * width / total.max(1);
+            eprint!("\r[{}{}] step {}/{} loss {:.4}", "#".repeat(done), " ".repeat(width - done), s.step, total, s.loss);
+            let _ = std::io::stderr().flush();
+        }
+        Event::Epoch(e) => eprintln!(
+            "\repoch {}: train loss {:.4} acc {:.3} | val loss {:.4} acc {:.3}",
+            e.epoch, e.train_loss, e.train_accuracy, e.val_loss, e.val_accuracy
+        ),
+        _ => {}
+    });
+    let result = block_on(run(config, &device(), &mut host));
+    let summary = result.unwrap_or_else(|e| fail(e));
+    let write = |name: &str, body: String| {
+        std::fs::write(out.join(name), body).unwrap_or_else(|e| fail(format!("cannot write {name}: {e}")))
+    };
+    write("result.json", serde_json::to_string_pretty(&summary).unwrap());
+    write("steps.csv", csv);
+    write("loss.svg", svg_line_chart(&config.label, &losses));
+    eprintln!("\nwrote {}/result.json, steps.csv, loss.svg", out.display());
+}
+
+/// A minimal SVG line chart (step vs loss) for the CLI's output folder.
+fn svg_line_chart(title: &str, points: &[(f32, f32)]) -> String {
+    let (w, h, m) = (640.0f32, 320.0f32, 40.0f32);
+    let xmax = points.iter().map(|p| p.0).fold(1.0, f32::max);
+    let (ymin, ymax) = points.iter().fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let span = (ymax - ymin).max(1e-6);
+    let path: Vec<String> = points
+        .iter()
+        .map(|&(x, y)| format!("{:.1},{:.1}", m + x / xmax * (w - 2.0 * m), h - m - (y - ymin) / span * (h - 2.0 * m)))
+        .collect();
+    format!(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}'><rect width='100%' height='100%' fill='white'/>\
+<text x='{m}' y='24' font-family='sans-serif' font-size='14'>{title}: training loss per step ({ymin:.3} – {ymax:.3})</text>\
+<polyline fill='none' stroke='#1f77b4' stroke-width='2' points='{}'/></svg>\n",
+        path.join(" ")
+    )
+}
+
+fn bench(opts: &Opts) {
+    let steps = opts.num("--steps", 5, 1, 1000);
+    let batch = opts.num("--batch", 64, 1, 1024);
+    let models = opts.get("--models").unwrap_or("resnet20,plain20,resnet56,plain56").to_string();
+    let device = device();
+    println!("| model | params | lab train img/s | lab infer img/s | torch train img/s | torch infer img/s | train ratio | infer ratio |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for name in models.split(',') {
+        let mut spec = ModelSpec::from_name(name).unwrap_or_else(|e| fail(e));
+        // The peers use 1×1 projection shortcuts: compare like with like.
+        if spec.skip == Skip::Identity {
+            spec.skip = Skip::Projection;
+        }
+        let (train_ips, params) = bench_train(&spec, steps, batch, &device);
+        let infer_ips = bench_infer(&spec, steps, batch, &device);
+        let peer = (!opts.flag("--no-peer")).then(|| torch_peer(name, steps, batch)).flatten();
+        let (pt, pi) = peer.unwrap_or((f64::NAN, f64::NAN));
+        println!(
+            "| {name} | {params} | {train_ips:.1} | {infer_ips:.1} | {pt:.1} | {pi:.1} | {:.2} | {:.2} |",
+            train_ips / pt,
+            infer_ips / pi
+        );
+    }
+}
+
+/// Training images/s over `steps` timed steps after one warm-up step (each step reads its loss and
+/// gradient norms back, as the pages do).
+fn bench_train(spec: &ModelSpec, steps: usize, batch: usize, device: &Device) -> (f64, usize) {
+    let config = ExperimentConfig {
+        label: spec.label(),
+        model: spec.clone(),
+        data: DataSpec { kind: DataKind::RandomLabels, samples: (steps + 1) * batch * 5 / 4 + 5, size: 32, channels: 3, classes: 10 },
+        epochs: 1,
+        batch,
+        lr: 0.01,
+        momentum: 0.9,
+        weight_decay: 0.0,
+        schedule: Schedule::Constant,
+        seed: 0,
+        max_steps: Some(steps + 1),
+    };
+    let (mut t1, mut tn, mut params) = (0.0, 0.0, 0);
+    let mut host = NativeHost::new(|e: &Event| match e {
+        Event::Started { params: p, .. } => params = *p,
+        Event::Step(s) if s.step == 1 => t1 = s.elapsed_ms,
+        Event::Step(s) => tn = s.elapsed_ms,
+        _ => {}
+    });
+    block_on(run(&config, device, &mut host)).unwrap_or_else(|e| fail(e));
+    ((steps * batch) as f64 / ((tn - t1) / 1000.0), params)
+}
+
+fn bench_infer(spec: &ModelSpec, steps: usize, batch: usize, device: &Device) -> f64 {
+    let net = Net::new(&spec.resolve(3, 10), device).valid();
+    let x = Tensor::<4>::random([batch, 3, 32, 32], burn::tensor::Distribution::Normal(0.0, 1.0), device);
+    let _ = net.forward(x.clone()).into_data();
+    let t = Instant::now();
+    for _ in 0..steps {
+        let _ = net.forward(x.clone()).into_data();
+    }
+    (steps * batch) as f64 / t.elapsed().as_secs_f64()
+}
+
+/// `../shared/peers/torch_bench.py`, run now on this machine: (train, infer) images/s.
+fn torch_peer(model: &str, steps: usize, batch: usize) -> Option<(f64, f64)> {
+    let script = ["../shared/peers/torch_bench.py", "shared/peers/torch_bench.py"].into_iter().find(|p| std::path::Path::new(p).exists())?;
+    let out = Command::new("python3")
+        .args([script, "--model", model, "--batch", &batch.to_string(), "--steps", &steps.to_string(), "--json"])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!("torch peer failed for {model}: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or(""));
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    Some((v["train_img_s"].as_f64()?, v["infer_img_s"].as_f64()?))
+}

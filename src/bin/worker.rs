@@ -1,1 +1,12 @@
-fn main() {}
+//! The compute worker's wasm entry point (see `resnet_lab::worker`).
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    resnet_lab::worker::start();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("the worker binary only runs in a browser (built by trunk); natively use `lab`");
+    std::process::exit(2);
+}

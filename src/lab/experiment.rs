@@ -55,6 +55,17 @@ fn default_momentum() -> f64 {
 }
 
 impl ExperimentConfig {
+    /// Optimiser steps this run will take (what progress bars and ETAs count).
+    pub fn steps_total(&self) -> usize {
+        self.steps_for(self.data.train_len())
+    }
+
+    /// Optimiser steps over `train_len` training samples.
+    pub fn steps_for(&self, train_len: usize) -> usize {
+        let per_epoch = train_len.div_ceil(self.batch.clamp(1, train_len.max(1)));
+        (per_epoch * self.epochs).min(self.max_steps.unwrap_or(usize::MAX))
+    }
+
     /// Checks the values a run cannot start with; the message says what is accepted.
     pub fn validate(&self) -> Result<(), String> {
         self.model.clone().checked()?;

@@ -59,7 +59,7 @@ pub async fn train(
 
     let batch = config.batch.min(data.train_len).max(1);
     let steps_per_epoch = data.train_len.div_ceil(batch);
-    let total = (steps_per_epoch * config.epochs).min(config.max_steps.unwrap_or(usize::MAX));
+    let total = config.steps_for(data.train_len);
     host.emit(Event::Started { label: config.label.clone(), params, steps_total: total, layers: layers.clone() });
 
     let mut rng = Rng::new(config.seed.wrapping_add(1));

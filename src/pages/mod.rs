@@ -4,3 +4,4 @@
 pub mod catalogue;
 pub mod part1;
 pub mod query;
+pub mod run_view;

@@ -151,3 +151,77 @@ mod tests {
         assert_eq!(configs[0].label, "Plain-8");
     }
 }
+
+/// What this run shows, in sentences computed from the finished series — never canned results.
+pub fn readout(series: &[super::run_view::Series]) -> Vec<String> {
+    let mut out = Vec::new();
+    let finished: Vec<(&str, f32, f32)> = series
+        .iter()
+        .filter_map(|s| s.summary.as_ref().map(|m| (s.label.as_str(), m.final_loss, m.first_last_grad_ratio)))
+        .collect();
+    for s in series.iter().filter(|s| s.failed.is_some()) {
+        out.push(format!("{}: {}", s.label, s.failed.as_deref().unwrap_or_default()));
+    }
+    if finished.is_empty() {
+        return out;
+    }
+    let losses = finished.iter().map(|(l, v, _)| format!("{l} {v:.3}")).collect::<Vec<_>>().join(", ");
+    out.push(format!("Training loss in the last epoch: {losses}."));
+    if finished.len() >= 2 {
+        let (hi, lo) = finished.iter().fold((finished[0], finished[0]), |(hi, lo), x| {
+            (if x.1 > hi.1 { *x } else { hi }, if x.1 < lo.1 { *x } else { lo })
+        });
+        out.push(format!("Highest: {} ({:.3}); lowest: {} ({:.3}).", hi.0, hi.1, lo.0, lo.1));
+        let deepest = finished.last().unwrap();
+        let rising = finished.windows(2).all(|w| w[1].1 > w[0].1);
+        out.push(if rising {
+            "Every deeper network ended with a higher training loss than the shallower ones: deeper trained worse, on training data — the degradation problem.".to_string()
+        } else if deepest.0 == hi.0 {
+            format!("The deepest network ({}) ended with the highest training loss.", deepest.0)
+        } else {
+            format!(
+                "Here the deepest network ({}) did not end worst; {} did. Try plain skips with more depth, or more epochs.",
+                deepest.0, hi.0
+            )
+        });
+    }
+    let grads = finished.iter().map(|(l, _, r)| format!("{l} {r:.3}×")).collect::<Vec<_>>().join(", ");
+    out.push(format!("First layer's gradient norm relative to the last layer's (mean over steps): {grads}."));
+    out
+}
+
+#[cfg(test)]
+mod readout_tests {
+    use super::super::run_view::Series;
+    use super::*;
+    use crate::lab::experiment::Summary;
+
+    fn finished(label: &str, loss: f32) -> Series {
+        Series {
+            label: label.into(),
+            summary: Some(Summary {
+                label: label.into(),
+                params: 1,
+                steps: 1,
+                first_loss: 2.3,
+                final_loss: loss,
+                final_train_accuracy: 0.0,
+                final_val_accuracy: 0.0,
+                mean_grad_norm: 1.0,
+                first_last_grad_ratio: 0.5,
+                elapsed_ms: 1.0,
+                images_per_sec: 1.0,
+            }),
+            ..Series::default()
+        }
+    }
+
+    #[test]
+    fn names_what_the_numbers_say() {
+        let r = readout(&[finished("Plain-8", 1.0), finished("Plain-16", 1.5), finished("Plain-32", 2.0)]);
+        assert!(r[1].contains("Highest: Plain-32"), "{r:?}");
+        assert!(r[2].contains("degradation"), "{r:?}");
+        let r = readout(&[finished("Plain-8", 1.0), finished("Plain-16", 2.5), finished("Plain-32", 2.0)]);
+        assert!(r[2].contains("did not end worst; Plain-16"), "{r:?}");
+    }
+}

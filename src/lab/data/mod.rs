@@ -43,6 +43,13 @@ pub struct DataSpec {
     pub classes: usize,
 }
 
+impl DataSpec {
+    /// Samples used for training; the rest (a fifth, at least one) validate.
+    pub fn train_len(&self) -> usize {
+        self.samples - (self.samples / 5).max(1).min(self.samples.saturating_sub(1))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Dataset {
     pub channels: usize,
@@ -62,14 +69,13 @@ impl Dataset {
             DataKind::RandomLabels => synthetic::random_labels(spec, &mut rng),
             DataKind::Gratings => synthetic::gratings(spec, &mut rng),
         };
-        let val = (spec.samples / 5).max(1).min(spec.samples.saturating_sub(1));
         Dataset {
             channels: spec.channels,
             size: spec.size,
             classes: spec.classes,
             images,
             labels,
-            train_len: spec.samples - val,
+            train_len: spec.train_len(),
         }
     }
 

@@ -1,0 +1,61 @@
+# ResNet Lab — the two commands:
+#   make serve   set everything up and serve the lab at http://127.0.0.1:8080
+#   make test    set everything up and run every test (native, release wasm build, headless Chromium e2e)
+# and: make bench (benchmarks), make setup (tools only).
+
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+# Heavy builds live outside the clone when the machine allows, so a fresh clone (CI) reuses them;
+# a cold build still works, it just takes longer.
+CACHE_DIR := $(shell if [ -w /var/tmp ]; then echo /var/tmp/resnet-lab-target; else echo $(CURDIR)/target; fi)
+export CARGO_TARGET_DIR ?= $(CACHE_DIR)
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+TRUNK_VERSION := 0.21.14
+# Must equal the wasm-bindgen version in Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup setup-test serve build test test-native test-e2e bench bench-native bench-browser wasm-size
+
+setup:
+	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	trunk --version 2>/dev/null | grep -q " $(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
+	wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+setup-test: setup
+	if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver
+	fi
+	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+
+serve: setup
+	trunk serve --release
+
+build: setup
+	trunk build --release
+	$(MAKE) --no-print-directory wasm-size
+
+test: setup-test test-native build test-e2e
+
+test-native:
+	cargo test --release --locked
+
+test-e2e:
+	cd tests/e2e && node --test --test-concurrency=1 ./*.test.mjs
+
+wasm-size:
+	@for f in dist/*.wasm; do
+	  awk -v n="$$(basename $$f)" -v raw="$$(stat -c %s $$f)" -v gz="$$(gzip -9c $$f | wc -c)" \
+	    'BEGIN { printf "%-48s raw %6.2f MB  gzip %5.2f MB\n", n, raw / 1048576, gz / 1048576 }'
+	done
+
+bench: setup-test bench-native build bench-browser
+
+bench-native:
+	cargo run --release --locked --bin lab -- bench
+
+bench-browser:
+	cd tests/e2e && node bench.mjs

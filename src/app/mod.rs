@@ -1,0 +1,120 @@
+//! The Leptos UI. It never calls burn: training happens in the compute worker, which this side
+//! talks to through [`worker_client`].
+
+mod chart;
+mod controls;
+mod landing;
+mod part1;
+mod progress;
+pub mod worker_client;
+
+use leptos::prelude::*;
+
+use crate::pages::catalogue;
+use crate::pages::query::Query;
+use crate::protocol::BackendChoice;
+
+/// What the header badge shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BackendStatus {
+    Starting,
+    Ready { name: String, adapter: String, note: Option<String> },
+    /// The worker died (a panic, or the GPU was lost); it is being restarted.
+    Crashed(String),
+}
+
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}
+
+/// The current URL's query string.
+pub fn location_query() -> String {
+    window().location().search().unwrap_or_default()
+}
+
+/// Replaces the URL's query without reloading, so the page's state can be shared as a link.
+pub fn set_location_query(query: &str) {
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("?{query}")));
+    }
+}
+
+/// `?backend=` as given, kept when a page rewrites the URL.
+pub fn backend_param() -> Option<String> {
+    Query::parse(&location_query()).raw("backend").map(str::to_string)
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let mut q = Query::parse(&location_query());
+    let choice = q.choice(
+        "backend",
+        BackendChoice::Auto,
+        |s| match s {
+            "auto" => Some(BackendChoice::Auto),
+            "cpu" => Some(BackendChoice::Cpu),
+            "webgpu" => Some(BackendChoice::Webgpu),
+            _ => None,
+        },
+        "auto, cpu, webgpu",
+    );
+    let status = RwSignal::new(BackendStatus::Starting);
+    provide_context(status);
+    worker_client::connect(choice, status);
+    let page = q.raw("page").unwrap_or_default().to_string();
+    let notes = q.notes.clone();
+
+    let body = match page.as_str() {
+        "" => landing::Landing().into_any(),
+        "part1" => part1::Part1Page().into_any(),
+        slug => match catalogue::find(slug) {
+            Some(card) => view! {
+                <section class="notice">
+                    <h2>{card.title}</h2>
+                    <p>"This page is not built yet. "<a href="?">"Back to all pages"</a></p>
+                </section>
+            }
+            .into_any(),
+            None => view! {
+                <section class="notice error" role="alert">
+                    <h2>"Unknown page"</h2>
+                    <p>{format!("There is no page called '{slug}'. ")}<a href="?">"See all pages"</a></p>
+                </section>
+            }
+            .into_any(),
+        },
+    };
+
+    view! {
+        <header class="top">
+            <a class="brand" href="?">"ResNet Lab"</a>
+            <span class="tagline">"why F(x) + x lets deep networks learn"</span>
+            <BackendBadge status=status />
+        </header>
+        {(!notes.is_empty()).then(|| view! {
+            <ul class="url-notes" role="status">{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+        })}
+        <main>{body}</main>
+    }
+}
+
+#[component]
+fn BackendBadge(status: RwSignal<BackendStatus>) -> impl IntoView {
+    let badge = move || match status.get() {
+        BackendStatus::Starting => ("starting", "Starting compute…".to_string(), String::new(), None),
+        BackendStatus::Ready { name, adapter, note } => {
+            let label = if name == "webgpu" { "WebGPU" } else { "CPU" };
+            (if name == "webgpu" { "webgpu" } else { "cpu" }, label.to_string(), adapter, note)
+        }
+        BackendStatus::Crashed(why) => ("crashed", "Restarting compute…".to_string(), String::new(), Some(why)),
+    };
+    view! {
+        <div class="backend">
+            <span class="badge" data-testid="backend" data-backend=move || badge().0 title=move || badge().2>
+                {move || badge().1}
+            </span>
+            {move || badge().3.map(|n| view! { <span class="backend-note" data-testid="backend-note">{n}</span> })}
+        </div>
+    }
+}

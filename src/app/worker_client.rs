@@ -1,0 +1,154 @@
+//! The page's side of the compute worker: starts it, waits for its "ready", queues messages until
+//! then, routes replies, and restarts it if it dies.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use web_sys::{ErrorEvent, MessageEvent, Worker};
+
+use super::BackendStatus;
+use crate::protocol::{BackendChoice, FromWorker, ToWorker};
+
+type Listener = Rc<dyn Fn(&FromWorker)>;
+
+struct Client {
+    worker: Option<Worker>,
+    ready: bool,
+    queue: Vec<String>,
+    listener: Option<Listener>,
+    choice: BackendChoice,
+    status: Option<RwSignal<BackendStatus>>,
+    next_id: u32,
+}
+
+thread_local! {
+    static CLIENT: RefCell<Client> = RefCell::new(Client {
+        worker: None,
+        ready: false,
+        queue: vec![],
+        listener: None,
+        choice: BackendChoice::Auto,
+        status: None,
+        next_id: 1,
+    });
+}
+
+pub fn connect(choice: BackendChoice, status: RwSignal<BackendStatus>) {
+    CLIENT.with(|c| {
+        let mut c = c.borrow_mut();
+        c.choice = choice;
+        c.status = Some(status);
+    });
+    spawn();
+}
+
+fn spawn() {
+    // trunk builds the worker with a loader shim next to the page.
+    let worker = match Worker::new("./worker_loader.js") {
+        Ok(w) => w,
+        Err(e) => {
+            set_status(BackendStatus::Crashed(format!("could not start the compute worker: {e:?}")));
+            return;
+        }
+    };
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
+        let Some(text) = ev.data().as_string() else { return };
+        match serde_json::from_str::<FromWorker>(&text) {
+            Ok(msg) => handle(msg),
+            Err(e) => web_sys::console::error_1(&format!("page: bad worker message: {e}").into()),
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(|ev: ErrorEvent| crashed(ev.message()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    CLIENT.with(|c| {
+        let mut c = c.borrow_mut();
+        c.worker = Some(worker);
+        c.ready = false;
+    });
+}
+
+fn set_status(s: BackendStatus) {
+    if let Some(sig) = CLIENT.with(|c| c.borrow().status) {
+        sig.set(s);
+    }
+}
+
+fn handle(msg: FromWorker) {
+    match &msg {
+        FromWorker::Ready => {
+            let (worker, queue, choice) = CLIENT.with(|c| {
+                let mut c = c.borrow_mut();
+                c.ready = true;
+                (c.worker.clone(), std::mem::take(&mut c.queue), c.choice)
+            });
+            if let Some(w) = worker {
+                let init = serde_json::to_string(&ToWorker::Init { backend: choice }).unwrap();
+                let _ = w.post_message(&JsValue::from_str(&init));
+                for m in queue {
+                    let _ = w.post_message(&JsValue::from_str(&m));
+                }
+            }
+        }
+        FromWorker::Backend { name, adapter, note } => {
+            set_status(BackendStatus::Ready { name: name.clone(), adapter: adapter.clone(), note: note.clone() })
+        }
+        _ => {}
+    }
+    let listener = CLIENT.with(|c| c.borrow().listener.clone());
+    if let Some(l) = listener {
+        l(&msg);
+    }
+}
+
+/// The worker died (a Rust panic aborts its wasm; a lost GPU can too). Tell the running page,
+/// then start a fresh worker so the page stays usable.
+fn crashed(message: String) {
+    let why = format!("the compute worker stopped ({message}); it has been restarted — your settings are kept");
+    let (old, listener, id) = CLIENT.with(|c| {
+        let mut c = c.borrow_mut();
+        (c.worker.take(), c.listener.clone(), c.next_id - 1)
+    });
+    if let Some(w) = old {
+        w.terminate();
+    }
+    set_status(BackendStatus::Crashed(why.clone()));
+    if let Some(l) = listener {
+        l(&FromWorker::Finished { id, cancelled: false, error: Some(why) });
+    }
+    spawn();
+}
+
+fn send(msg: &ToWorker) {
+    let text = serde_json::to_string(msg).expect("messages serialise");
+    CLIENT.with(|c| {
+        let mut c = c.borrow_mut();
+        match (&c.worker, c.ready) {
+            (Some(w), true) => {
+                let _ = w.post_message(&JsValue::from_str(&text));
+            }
+            _ => c.queue.push(text),
+        }
+    });
+}
+
+/// Starts a run; `listener` receives every message until the next run replaces it.
+pub fn run(configs: Vec<crate::lab::experiment::ExperimentConfig>, listener: impl Fn(&FromWorker) + 'static) -> u32 {
+    let id = CLIENT.with(|c| {
+        let mut c = c.borrow_mut();
+        let id = c.next_id;
+        c.next_id += 1;
+        c.listener = Some(Rc::new(listener));
+        id
+    });
+    send(&ToWorker::Run { id, configs });
+    id
+}
+
+pub fn cancel(id: u32) {
+    send(&ToWorker::Cancel { id });
+}

@@ -1,0 +1,168 @@
+//! What a page knows about a run in progress: the worker's events folded into per-series curves,
+//! progress and ETA. Pure data, shared by every training page.
+
+use crate::lab::experiment::{EpochStats, Event, Summary};
+use crate::protocol::FromWorker;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Phase {
+    #[default]
+    Idle,
+    Running,
+    Done,
+    Cancelled,
+    Failed,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Series {
+    pub label: String,
+    /// (step, loss) for every optimiser step.
+    pub losses: Vec<(f32, f32)>,
+    /// (step, global gradient norm).
+    pub grad_norms: Vec<(f32, f32)>,
+    pub epochs: Vec<EpochStats>,
+    pub layers: Vec<String>,
+    /// Per-layer gradient norms summed over steps (divide by `grad_steps` for the mean).
+    pub layer_grad_sums: Vec<f64>,
+    pub grad_steps: usize,
+    pub summary: Option<Summary>,
+    pub failed: Option<String>,
+}
+
+impl Series {
+    pub fn mean_layer_grads(&self) -> Vec<f32> {
+        self.layer_grad_sums.iter().map(|s| (*s / self.grad_steps.max(1) as f64) as f32).collect()
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunView {
+    pub id: u32,
+    pub phase: Phase,
+    pub series: Vec<Series>,
+    /// Steps the whole request will take, known before it starts.
+    pub planned_steps: usize,
+    pub done_steps: usize,
+    pub started_ms: f64,
+    pub now_ms: f64,
+    pub error: Option<String>,
+}
+
+impl RunView {
+    pub fn start(id: u32, labels: Vec<String>, planned_steps: usize, now_ms: f64) -> Self {
+        RunView {
+            id,
+            phase: Phase::Running,
+            series: labels.into_iter().map(|label| Series { label, ..Series::default() }).collect(),
+            planned_steps,
+            started_ms: now_ms,
+            now_ms,
+            ..RunView::default()
+        }
+    }
+
+    /// Folds one worker message in; messages for other runs are ignored.
+    pub fn apply(&mut self, msg: &FromWorker, now_ms: f64) {
+        match msg {
+            FromWorker::Event { id, series, event } if *id == self.id => {
+                self.now_ms = now_ms;
+                let Some(s) = self.series.get_mut(*series) else { return };
+                match event {
+                    Event::Started { label, layers, .. } => {
+                        s.label = label.clone();
+                        s.layers = layers.clone();
+                        s.layer_grad_sums = vec![0.0; layers.len()];
+                    }
+                    Event::Step(st) => {
+                        s.losses.push((st.step as f32, st.loss));
+                        s.grad_norms.push((st.step as f32, st.grad_norm));
+                        for (sum, g) in s.layer_grad_sums.iter_mut().zip(&st.layer_grad_norms) {
+                            *sum += *g as f64;
+                        }
+                        s.grad_steps += 1;
+                        self.done_steps += 1;
+                    }
+                    Event::Epoch(e) => s.epochs.push(e.clone()),
+                    Event::Done(summary) => s.summary = Some(summary.clone()),
+                    Event::Failed { reason } => s.failed = Some(reason.clone()),
+                }
+            }
+            FromWorker::Finished { id, cancelled, error } if *id == self.id => {
+                self.now_ms = now_ms;
+                self.error = error.clone();
+                self.phase = match (cancelled, error) {
+                    (true, _) => Phase::Cancelled,
+                    (_, Some(_)) => Phase::Failed,
+                    _ => Phase::Done,
+                };
+            }
+            _ => {}
+        }
+    }
+
+    pub fn fraction(&self) -> f64 {
+        if self.planned_steps == 0 {
+            return 0.0;
+        }
+        (self.done_steps as f64 / self.planned_steps as f64).min(1.0)
+    }
+
+    /// Seconds left, extrapolated from the pace so far; `None` until a step has finished.
+    pub fn eta_secs(&self) -> Option<f64> {
+        if self.done_steps == 0 || self.phase != Phase::Running {
+            return None;
+        }
+        let elapsed = (self.now_ms - self.started_ms).max(0.0) / 1000.0;
+        let left = self.planned_steps.saturating_sub(self.done_steps) as f64;
+        Some(elapsed / self.done_steps as f64 * left)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::experiment::StepStats;
+
+    fn step(n: usize, loss: f32) -> FromWorker {
+        FromWorker::Event {
+            id: 3,
+            series: 0,
+            event: Event::Step(StepStats {
+                step: n,
+                epoch: 1,
+                loss,
+                accuracy: 0.5,
+                lr: 0.1,
+                grad_norm: 2.0,
+                layer_grad_norms: vec![1.0, 3.0],
+                elapsed_ms: 0.0,
+            }),
+        }
+    }
+
+    #[test]
+    fn folds_events_and_estimates_eta() {
+        let mut v = RunView::start(3, vec!["a".into()], 4, 0.0);
+        v.apply(&FromWorker::Event { id: 3, series: 0, event: Event::Started { label: "A".into(), params: 1, steps_total: 4, layers: vec!["x".into(), "y".into()] } }, 0.0);
+        v.apply(&step(1, 2.0), 1000.0);
+        v.apply(&step(2, 1.0), 2000.0);
+        v.apply(&step(9, 1.0).clone_with_id(99), 2500.0);
+        assert_eq!(v.series[0].losses, vec![(1.0, 2.0), (2.0, 1.0)]);
+        assert_eq!(v.series[0].mean_layer_grads(), vec![1.0, 3.0]);
+        assert_eq!(v.fraction(), 0.5);
+        assert_eq!(v.eta_secs(), Some(2.0));
+        v.apply(&FromWorker::Finished { id: 3, cancelled: true, error: None }, 3000.0);
+        assert_eq!(v.phase, Phase::Cancelled);
+        assert_eq!(v.eta_secs(), None);
+    }
+
+    impl FromWorker {
+        fn clone_with_id(&self, new: u32) -> FromWorker {
+            match self.clone() {
+                FromWorker::Event { series, event, .. } => FromWorker::Event { id: new, series, event },
+                other => other,
+            }
+        }
+    }
+}

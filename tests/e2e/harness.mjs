@@ -1,0 +1,96 @@
+// Shared e2e plumbing: serve dist/ on loopback, start Debian's Chromium headless (with WebGPU on
+// SwiftShader), collect page errors, take screenshots under target/e2e/.
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, '..', '..');
+export const dist = process.env.LAB_DIST || path.join(root, 'dist');
+export const shots = path.join(root, 'target', 'e2e');
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png',
+  '.txt': 'text/plain', '.svg': 'image/svg+xml', '.bin': 'application/octet-stream', '.gz': 'application/gzip',
+};
+
+export function serve() {
+  if (!fs.existsSync(path.join(dist, 'index.html'))) {
+    throw new Error(`no built site at ${dist}: run 'make test' (or 'trunk build --release') first`);
+  }
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    let file = path.normalize(path.join(dist, decodeURIComponent(url.pathname)));
+    if (!file.startsWith(dist)) { res.writeHead(403); return res.end(); }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    fs.readFile(file, (err, body) => {
+      if (err) { res.writeHead(404); return res.end('not found'); }
+      res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' });
+      res.end(body);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    resolve({ server, base: `http://127.0.0.1:${server.address().port}/` });
+  }));
+}
+
+export async function launch() {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-chromium-'));
+  const executablePath = process.env.CHROMIUM || ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => fs.existsSync(p));
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--headless=new', '--no-sandbox', '--disable-gpu', '--enable-unsafe-webgpu', '--disable-quic',
+      '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      `--user-data-dir=${userDir}`,
+    ],
+  });
+  return browser;
+}
+
+/// A fresh page that records console errors and uncaught exceptions.
+export async function openPage(browser, viewport = { width: 1200, height: 1500 }) {
+  const page = await browser.newPage({ viewport });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.errors.push(m.text());
+    if (process.env.E2E_VERBOSE) console.error('[console]', m.type(), m.text());
+  });
+  return page;
+}
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(shots, { recursive: true });
+  const file = path.join(shots, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/// Starts recording main-thread long tasks (> 50 ms) into window.__longTasks.
+export async function watchLongTasks(page) {
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+    }).observe({ type: 'longtask', buffered: false });
+  });
+}
+
+/// True when the canvas inside `selector` has drawn (non-white) pixels of a line colour.
+export async function canvasHasInk(page, selector) {
+  return page.$eval(`${selector} canvas`, (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let coloured = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 60) coloured++;
+    }
+    return coloured;
+  });
+}

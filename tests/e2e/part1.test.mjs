@@ -1,0 +1,144 @@
+// Part 1 and the landing page, driven in real headless Chromium as a student would.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openPage, screenshot, watchLongTasks, canvasHasInk } from './harness.mjs';
+
+let server, base, browser;
+before(async () => {
+  ({ server, base } = await serve());
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function details(page) {
+  return page.$$eval('[data-testid=details] li', (lis) => lis.map((li) => ({
+    series: li.dataset.series,
+    first: Number(li.dataset.firstLoss),
+    final: Number(li.dataset.finalLoss),
+    ips: Number(li.dataset.ips),
+  })));
+}
+
+async function waitForBackend(page, expected) {
+  await page.waitForSelector(`[data-testid=backend][data-backend=${expected}]`, { timeout: 120_000 });
+}
+
+async function trainAndWait(page, timeout) {
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress][data-phase=running]', { timeout: 10_000 });
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout });
+  return page.getAttribute('[data-testid=progress]', 'data-phase');
+}
+
+test('landing page lists every Part and Exercise; unbuilt ones say so', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${base}?backend=cpu`);
+  await page.waitForSelector('[data-testid=card-part1]');
+  for (const slug of ['part1', 'part2', 'part3', 'part4', 'part5', 'part6', 'part7', 'ex1', 'ex2', 'ex3', 'ex4', 'ex5', 'nas']) {
+    assert.ok(await page.$(`[data-testid=card-${slug}]`), `card ${slug}`);
+  }
+  assert.equal(await page.getAttribute('[data-testid=card-part1]', 'href'), '?page=part1');
+  assert.match(await page.textContent('[data-testid=card-part2]'), /Not built yet/);
+  await waitForBackend(page, 'cpu');
+  assert.match(await page.textContent('[data-testid=backend-note]'), /backend=cpu/);
+  await screenshot(page, 'landing');
+  assert.deepEqual(page.errors, []);
+});
+
+test('Part 1 on the CPU: two depths train live, losses fall, the page never freezes, the URL keeps the settings', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${base}?backend=cpu`);
+  await page.click('[data-testid=card-part1]');
+  await page.waitForURL(/page=part1/);
+  await page.waitForSelector('#depth-0');
+  // Keep two networks: remove the third, then set depths with the keyboard, as a user can.
+  await page.click('button[aria-label="Remove network 3"]');
+  assert.equal((await page.$$('[data-testid=depth-row]')).length, 2);
+  await page.focus('#depth-0');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft'); // 8 → 4
+  await page.focus('#depth-1');
+  for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowRight'); // 16 → 20
+  await page.focus('#epochs');
+  await page.keyboard.press('ArrowLeft'); // 3 → 2
+  assert.equal(await page.inputValue('#depth-0'), '4');
+  assert.equal(await page.inputValue('#depth-1'), '20');
+  await waitForBackend(page, 'cpu');
+  await watchLongTasks(page);
+  const phase = await trainAndWait(page, 240_000);
+  assert.equal(phase, 'done');
+
+  const legend = await page.$$eval('[data-testid=loss-chart] .legend li', (lis) => lis.map((li) => li.dataset.series));
+  assert.deepEqual(legend, ['Plain-4', 'Plain-20']);
+  const runs = await details(page);
+  assert.equal(runs.length, 2);
+  for (const r of runs) {
+    assert.ok(Number.isFinite(r.first) && Number.isFinite(r.final), JSON.stringify(r));
+    assert.ok(r.final < r.first, `loss fell for ${r.series}: ${JSON.stringify(r)}`);
+  }
+  assert.ok(await canvasHasInk(page, '[data-testid=loss-chart]') > 200, 'loss chart has curves');
+  assert.ok(await canvasHasInk(page, '[data-testid=grad-chart]') > 100, 'gradient chart has curves');
+  assert.match(await page.textContent('[data-testid=readout]'), /Training loss in the last epoch: Plain-4 [0-9.]+, Plain-20 [0-9.]+/);
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  const worst = Math.max(0, ...longTasks);
+  console.log(`main-thread long tasks during training: ${longTasks.length}, longest ${worst.toFixed(0)} ms`);
+  assert.ok(worst <= 100, `main thread blocked for ${worst} ms`);
+  await screenshot(page, 'part1-cpu');
+
+  // The URL holds the settings: a reload brings them back.
+  assert.match(page.url(), /depths=4,20/);
+  await page.reload();
+  await page.waitForSelector('#depth-1');
+  assert.equal(await page.inputValue('#depth-0'), '4');
+  assert.equal(await page.inputValue('#depth-1'), '20');
+  assert.equal(await page.inputValue('#epochs'), '2');
+  assert.deepEqual(page.errors, []);
+});
+
+test('Part 1: Cancel stops a run within a step and the page stays usable', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${base}?page=part1&backend=cpu&depths=20,40&epochs=20&samples=800`);
+  await waitForBackend(page, 'cpu');
+  await page.click('[data-testid=train]');
+  await page.waitForFunction(() => /step [1-9]/.test(document.querySelector('.progress-text')?.textContent || ''), null, { timeout: 60_000 });
+  await page.click('[data-testid=cancel]');
+  await page.waitForSelector('[data-testid=progress][data-phase=cancelled]', { timeout: 15_000 });
+  assert.match(await page.textContent('.progress-text'), /cancelled after \d+ of \d+ steps/);
+  assert.equal(await page.isEnabled('[data-testid=train]'), true);
+  assert.deepEqual(page.errors, []);
+});
+
+test('Part 1: out-of-range URL values are clamped with a visible note', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${base}?page=part1&backend=cpu&depths=2,999&width=0&skip=sideways&lr=abc`);
+  await page.waitForSelector('[data-testid=clamp-notes]');
+  const notes = await page.textContent('[data-testid=clamp-notes]');
+  assert.match(notes, /sideways/);
+  assert.match(notes, /999/);
+  assert.equal(await page.inputValue('#depth-0'), '4');
+  assert.equal(await page.inputValue('#depth-1'), '60');
+  assert.equal(await page.inputValue('#width'), '2');
+  await screenshot(page, 'part1-clamped');
+  // An unknown page is reported, not a blank screen.
+  await page.goto(`${base}?page=nope&backend=cpu`);
+  assert.match(await page.textContent('main'), /no page called 'nope'/);
+  assert.deepEqual(page.errors, []);
+});
+
+test('Part 1 on WebGPU (SwiftShader here): a tiny net trains with finite, falling loss', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${base}?page=part1&backend=webgpu&depths=4&width=4&samples=40&size=8&epochs=4&batch=8&lr=0.05`);
+  await page.waitForSelector('[data-testid=backend][data-backend=webgpu], [data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  const backend = await page.getAttribute('[data-testid=backend]', 'data-backend');
+  assert.equal(backend, 'webgpu', `WebGPU adapter expected; note: ${await page.textContent('.backend').catch(() => '')}`);
+  const phase = await trainAndWait(page, 540_000);
+  assert.equal(phase, 'done', await page.textContent('.progress-text'));
+  const [r] = await details(page);
+  assert.ok(Number.isFinite(r.first) && Number.isFinite(r.final), JSON.stringify(r));
+  assert.ok(r.final < r.first, `loss fell on WebGPU: ${JSON.stringify(r)}`);
+  await screenshot(page, 'part1-webgpu');
+  assert.deepEqual(page.errors, []);
+});
