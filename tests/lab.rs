@@ -132,3 +132,39 @@ fn invalid_configs_are_refused_with_a_message() {
     cfg.lr = f64::NAN;
     assert!(matches!(train(&cfg).0, Err(RunError::Invalid(_))));
 }
+
+#[test]
+fn identity_block_with_zero_residual_is_the_identity() {
+    use resnet_lab::lab::model::{Block, BlockKind};
+    let device = Device::flex();
+    for kind in [BlockKind::Basic, BlockKind::Bottleneck] {
+        let cin = 8 * kind.expansion();
+        let block = Block::new(kind, cin, 8, 1, Skip::Identity, false, Act::Relu, &device).zero_residual();
+        // Non-negative input: the final ReLU leaves it unchanged.
+        let x = Tensor::<4>::random([2, cin, 5, 5], burn::tensor::Distribution::Uniform(0.0, 2.0), &device);
+        let y = block.forward(x.clone());
+        let diff: f32 = (y - x).abs().max().into_scalar();
+        assert!(diff < 1e-6, "{kind:?}: {diff}");
+    }
+}
+
+#[test]
+fn residual_stats_match_a_hand_computation() {
+    use resnet_lab::lab::probes::{residual_stats, Stats};
+    let device = Device::flex();
+    let spec = ModelSpec::new(Family::Stack, 6, Skip::Identity).with_width(4).resolve(1, 3);
+    let net = Net::new(&spec, &device);
+    let x = Tensor::<4>::random([2, 1, 6, 6], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+    let stats = block_on(residual_stats(&net, x.clone())).unwrap();
+    assert_eq!(stats.len(), net.blocks.len());
+    // Recompute block 0 by hand from the taps: output = relu(x + F(x)) for an identity block.
+    let mut taps = Vec::new();
+    let _ = net.valid().forward_tapped(x, Some(&mut taps));
+    let t = &taps[0];
+    let by_hand = burn::tensor::activation::relu(t.input.clone() + t.residual.clone());
+    let vals: Vec<f32> = by_hand.reshape([-1]).into_data().try_into_vec_as().unwrap();
+    assert_eq!(stats[0].output, Stats::of(&vals));
+    let res: Vec<f32> = t.residual.clone().reshape([-1]).into_data().try_into_vec_as().unwrap();
+    assert_eq!(stats[0].residual, Stats::of(&res));
+    assert!(stats[0].output.zero_frac > 0.0, "ReLU output has zeros");
+}

@@ -5,7 +5,9 @@ use burn::optim::GradientsParams;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::model::{ModelSpec, Net};
+use super::model::{BlockTap, ModelSpec, Net};
+use super::train::read_floats;
+use super::experiment::RunError;
 
 /// Collects every weight matrix/kernel (rank 4 convs, rank 2 linears) in module order.
 struct WeightWalker<'a> {
@@ -108,6 +110,33 @@ impl Stats {
             mean_abs: (values.iter().map(|&v| v.abs() as f64).sum::<f64>() / n) as f32,
         }
     }
+}
+
+/// x, F(x) and the block output's statistics for one residual block (Exercise 3).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BlockStats {
+    pub block: usize,
+    pub input: Stats,
+    /// The residual branch exactly as it is added to the shortcut.
+    pub residual: Stats,
+    pub output: Stats,
+}
+
+/// Runs `x` through the network in inference mode and summarises every block's x, F(x) and output.
+pub async fn residual_stats(model: &Net, x: Tensor<4>) -> Result<Vec<BlockStats>, RunError> {
+    let mut taps: Vec<BlockTap> = Vec::new();
+    let _ = model.valid().forward_tapped(x, Some(&mut taps));
+    let mut out = Vec::with_capacity(taps.len());
+    for (block, t) in taps.into_iter().enumerate() {
+        let flat = |t: Tensor<4>| t.reshape([-1]);
+        out.push(BlockStats {
+            block,
+            input: Stats::of(&read_floats(flat(t.input)).await?),
+            residual: Stats::of(&read_floats(flat(t.residual)).await?),
+            output: Stats::of(&read_floats(flat(t.output)).await?),
+        });
+    }
+    Ok(out)
 }
 
 /// Size and cost of a model, computed from the built network (Part 3, `lab info`).

@@ -157,6 +157,24 @@ impl Block {
         }
     }
 
+    /// Sets the last BatchNorm of F to γ = β = 0, so the block starts as its shortcut alone
+    /// (torchvision's `zero_init_residual`; with an identity skip the block is then the identity on x ≥ 0).
+    pub fn zero_residual(mut self) -> Self {
+        let last = match self.bn3.take() {
+            Some(b3) if !self.preact => {
+                self.bn3 = Some(zero_bn(b3));
+                return self;
+            }
+            other => {
+                self.bn3 = other;
+                &mut self.bn2
+            }
+        };
+        let bn = std::mem::replace(last, bn(1, &Device::flex()));
+        *last = zero_bn(bn);
+        self
+    }
+
     pub fn out_channels(&self) -> usize {
         self.out_channels
     }
@@ -253,6 +271,12 @@ impl Block {
         }
         (total, out)
     }
+}
+
+fn zero_bn(mut b: BatchNorm) -> BatchNorm {
+    b.gamma = b.gamma.map(|g| g.zeros_like());
+    b.beta = b.beta.map(|g| g.zeros_like());
+    b
 }
 
 /// MACs of one conv for one image, and its output shape.
