@@ -14,5 +14,5 @@ pub mod protocol;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "compute"))]
 pub mod worker;

@@ -1,16 +1,23 @@
 //! Line charts drawn with plotters on a canvas, with an HTML legend that screen readers and tests
 //! can read (series name, point count, first and last value).
 
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
+use wasm_bindgen::JsCast;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Line {
     pub label: String,
     pub points: Vec<(f32, f32)>,
 }
+
+const REDRAW_MS: f64 = 250.0;
 
 pub const PALETTE: [RGBColor; 6] = [
     RGBColor(0x1f, 0x77, 0xb4),
@@ -26,7 +33,38 @@ pub fn css_color(i: usize) -> String {
     format!("rgb({},{},{})", c.0, c.1, c.2)
 }
 
+/// About `n` round tick values covering `lo..hi`.
+fn ticks(lo: f32, hi: f32, n: usize) -> Vec<f32> {
+    let raw = (hi - lo) / n as f32;
+    let mag = 10f32.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let mut t = (lo / step).ceil() * step;
+    let mut out = vec![];
+    while t <= hi + step * 1e-3 && out.len() < 20 {
+        out.push(t);
+        t += step;
+    }
+    out
+}
+
+fn tick_label(v: f32, log: bool) -> String {
+    let v = if log { 10f32.powf(v) } else { v };
+    let a = v.abs();
+    if a != 0.0 && !(0.01..10_000.0).contains(&a) {
+        format!("{v:.1e}")
+    } else if a >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{}", (v * 1000.0).round() / 1000.0)
+    }
+}
+
+/// Plots with plotters; tick labels are written straight on the 2D context, because plotters' web
+/// font measures each label with a DOM reflow, which made every redraw cost ~70 ms.
 fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &[Line], log_y: bool) -> Option<()> {
+    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    let height = canvas.height() as f64;
+    let width = canvas.width() as f64;
     let root = CanvasBackend::with_canvas_object(canvas)?.into_drawing_area();
     root.fill(&WHITE).ok()?;
     let tf = |y: f32| if log_y { y.max(1e-12).log10() } else { y };
@@ -42,27 +80,42 @@ fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &
         x1 = x0 + 1.0;
     }
     let pad = ((y1 - y0) * 0.08).max(1e-3);
-    let y_label = if log_y { format!("log10 {y_desc}") } else { y_desc.to_string() };
-    let mut chart = ChartBuilder::on(&root)
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(56)
-        .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
-        .ok()?;
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_label)
-        .light_line_style(RGBColor(235, 235, 235))
-        .label_style(("sans-serif", 13))
-        .draw()
-        .ok()?;
+    let (y0, y1) = (y0 - pad, y1 + pad);
+    let area = root.margin(10, 46, 76, 14);
+    let mut chart = ChartBuilder::on(&area).build_cartesian_2d(x0..x1, y0..y1).ok()?;
+    let (xt, yt) = (ticks(x0, x1, 6), ticks(y0, y1, 5));
+    let grid = RGBColor(232, 232, 232);
+    chart.draw_series(xt.iter().map(|&x| PathElement::new(vec![(x, y0), (x, y1)], grid))).ok()?;
+    chart.draw_series(yt.iter().map(|&y| PathElement::new(vec![(x0, y), (x1, y)], grid))).ok()?;
+    chart.draw_series(std::iter::once(Rectangle::new([(x0, y0), (x1, y1)], RGBColor(150, 150, 150)))).ok()?;
     for (i, l) in lines.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let series = l.points.iter().map(|&(x, y)| (x, tf(y))).filter(|p| p.1.is_finite());
         chart.draw_series(LineSeries::new(series, color.stroke_width(2))).ok()?;
     }
-    root.present().ok()
+    root.present().ok()?;
+
+    ctx.set_font("13px sans-serif");
+    ctx.set_fill_style_str("#333");
+    ctx.set_text_align("center");
+    for &x in &xt {
+        let (px, py) = chart.backend_coord(&(x, y0));
+        let _ = ctx.fill_text(&tick_label(x, false), px as f64, py as f64 + 16.0);
+    }
+    let _ = ctx.fill_text(x_desc, width / 2.0 + 28.0, height - 8.0);
+    ctx.set_text_align("right");
+    for &y in &yt {
+        let (px, py) = chart.backend_coord(&(x0, y));
+        let _ = ctx.fill_text(&tick_label(y, log_y), px as f64 - 6.0, py as f64 + 4.0);
+    }
+    ctx.save();
+    let _ = ctx.translate(14.0, (height - 36.0) / 2.0);
+    let _ = ctx.rotate(-std::f64::consts::FRAC_PI_2);
+    ctx.set_text_align("center");
+    let label = if log_y { format!("{y_desc} (log scale)") } else { y_desc.to_string() };
+    let _ = ctx.fill_text(&label, 0.0, 0.0);
+    ctx.restore();
+    Some(())
 }
 
 /// A live line chart: redraws whenever `lines` changes.
@@ -76,11 +129,27 @@ pub fn LineChart(
     testid: &'static str,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
+    // Redraw at most every REDRAW_MS, each chart in its own task: a draw costs tens of ms (plotters
+    // measures every label), and a run can report dozens of steps a second.
+    let pending = Rc::new(Cell::new(false));
+    let last = Rc::new(Cell::new(f64::MIN));
     Effect::new(move |_| {
-        let ls = lines.get();
-        if let Some(c) = canvas.get() {
-            draw(c, x_desc, y_desc, &ls, log_y);
+        lines.track();
+        if pending.replace(true) {
+            return;
         }
+        let (pending, last) = (pending.clone(), last.clone());
+        let wait = (last.get() + REDRAW_MS - js_sys::Date::now()).clamp(0.0, REDRAW_MS);
+        set_timeout(
+            move || {
+                pending.set(false);
+                last.set(js_sys::Date::now());
+                if let Some(c) = canvas.get_untracked() {
+                    lines.with_untracked(|ls| draw(c, x_desc, y_desc, ls, log_y));
+                }
+            },
+            Duration::from_millis(wait as u64),
+        );
     });
     let fmt = |v: Option<f32>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
     view! {

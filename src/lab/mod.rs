@@ -1,9 +1,15 @@
-//! The lab's core: plain burn code, generic over the runtime [`burn::prelude::Device`].
+//! The lab's core. The burn code (models, training loop, probes) is generic over the runtime
+//! [`burn::prelude::Device`] and sits behind the `compute` feature; the plain data types (configs,
+//! events, model specs, datasets) are always there, so the UI can use them without burn.
 
 pub mod data;
-pub mod exec;
 pub mod experiment;
 pub mod model;
-pub mod probes;
 pub mod rng;
+
+#[cfg(feature = "compute")]
+pub mod exec;
+#[cfg(feature = "compute")]
+pub mod probes;
+#[cfg(feature = "compute")]
 pub mod train;

@@ -32,9 +32,9 @@ impl Default for Part1 {
             width: 8,
             residual: false,
             data: DataKind::Gratings,
-            samples: 320,
+            samples: 400,
             size: 16,
-            epochs: 3,
+            epochs: 5,
             batch: 32,
             lr: 0.02,
             seed: 42,
@@ -174,15 +174,15 @@ pub fn readout(series: &[super::run_view::Series]) -> Vec<String> {
         out.push(format!("Highest: {} ({:.3}); lowest: {} ({:.3}).", hi.0, hi.1, lo.0, lo.1));
         let deepest = finished.last().unwrap();
         let rising = finished.windows(2).all(|w| w[1].1 > w[0].1);
+        let falling = finished.windows(2).all(|w| w[1].1 < w[0].1);
         out.push(if rising {
             "Every deeper network ended with a higher training loss than the shallower ones: deeper trained worse, on training data — the degradation problem.".to_string()
+        } else if falling {
+            "Every deeper network ended with a lower training loss than the shallower ones: here, depth helped.".to_string()
         } else if deepest.0 == hi.0 {
             format!("The deepest network ({}) ended with the highest training loss.", deepest.0)
         } else {
-            format!(
-                "Here the deepest network ({}) did not end worst; {} did. Try plain skips with more depth, or more epochs.",
-                deepest.0, hi.0
-            )
+            format!("Depth and final loss did not line up here: the deepest network ({}) did not end worst; {} did.", deepest.0, hi.0)
         });
     }
     let grads = finished.iter().map(|(l, _, r)| format!("{l} {r:.3}×")).collect::<Vec<_>>().join(", ");
@@ -223,5 +223,7 @@ mod readout_tests {
         assert!(r[2].contains("degradation"), "{r:?}");
         let r = readout(&[finished("Plain-8", 1.0), finished("Plain-16", 2.5), finished("Plain-32", 2.0)]);
         assert!(r[2].contains("did not end worst; Plain-16"), "{r:?}");
+        let r = readout(&[finished("Residual-8", 2.0), finished("Residual-16", 1.5)]);
+        assert!(r[2].contains("depth helped"), "{r:?}");
     }
 }

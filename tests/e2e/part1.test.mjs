@@ -40,7 +40,7 @@ test('landing page lists every Part and Exercise; unbuilt ones say so', async ()
   for (const slug of ['part1', 'part2', 'part3', 'part4', 'part5', 'part6', 'part7', 'ex1', 'ex2', 'ex3', 'ex4', 'ex5', 'nas']) {
     assert.ok(await page.$(`[data-testid=card-${slug}]`), `card ${slug}`);
   }
-  assert.equal(await page.getAttribute('[data-testid=card-part1]', 'href'), '?page=part1');
+  assert.equal(await page.getAttribute('[data-testid=card-part1]', 'href'), '?page=part1&backend=cpu');
   assert.match(await page.textContent('[data-testid=card-part2]'), /Not built yet/);
   await waitForBackend(page, 'cpu');
   assert.match(await page.textContent('[data-testid=backend-note]'), /backend=cpu/);
@@ -63,7 +63,7 @@ test('Part 1 on the CPU: two depths train live, losses fall, the page never free
   await page.focus('#depth-1');
   for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowRight'); // 16 → 20
   await page.focus('#epochs');
-  await page.keyboard.press('ArrowLeft'); // 3 → 2
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowLeft'); // 5 → 2
   assert.equal(await page.inputValue('#depth-0'), '4');
   assert.equal(await page.inputValue('#depth-1'), '20');
   await waitForBackend(page, 'cpu');

@@ -4,10 +4,14 @@
 //! - [`block`]: the residual block (basic or bottleneck) with every skip variant.
 //! - [`net`]: stem → blocks → global pool → classifier.
 
+#[cfg(feature = "compute")]
 pub mod block;
+#[cfg(feature = "compute")]
 pub mod net;
 pub mod spec;
 
+#[cfg(feature = "compute")]
 pub use block::{Block, BlockTap};
+#[cfg(feature = "compute")]
 pub use net::Net;
 pub use spec::{Act, BlockKind, Family, ModelSpec, NetSpec, Skip, StageSpec, Stem};
