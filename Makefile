@@ -18,7 +18,7 @@ TRUNK_VERSION := 0.21.14
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-test serve build test test-native test-e2e bench bench-native bench-browser wasm-size
+.PHONY: setup setup-test serve build dist test test-native test-e2e bench bench-native bench-browser wasm-size
 
 setup:
 	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -41,13 +41,23 @@ build: setup
 test: setup-test test-native build test-e2e
 
 test-native:
-	cargo test --release --locked
+	cargo test --locked
 
 test-e2e:
 	cd tests/e2e && node --test --test-concurrency=1 ./*.test.mjs
 
+# The smallest site: fat LTO + opt-level z (Cargo profile `dist`), then `wasm-opt -Oz` when installed
+# (`cargo install wasm-opt`, binaryen 116; Debian's 108 breaks the worker). Output: target/site-dist.
+dist: setup
+	trunk build --release --cargo-profile dist --dist target/site-dist
+	if command -v wasm-opt >/dev/null; then
+	  for f in target/site-dist/*.wasm; do wasm-opt -Oz --all-features "$$f" -o "$$f"; done
+	else echo "wasm-opt not installed: sizes below are before wasm-opt"; fi
+	$(MAKE) --no-print-directory wasm-size SITE=target/site-dist
+
+SITE ?= dist
 wasm-size:
-	@for f in dist/*.wasm; do
+	@for f in $(SITE)/*.wasm; do
 	  awk -v n="$$(basename $$f)" -v raw="$$(stat -c %s $$f)" -v gz="$$(gzip -9c $$f | wc -c)" \
 	    'BEGIN { printf "%-48s raw %6.2f MB  gzip %5.2f MB\n", n, raw / 1048576, gz / 1048576 }'
 	done

@@ -168,3 +168,32 @@ fn residual_stats_match_a_hand_computation() {
     assert_eq!(stats[0].residual, Stats::of(&res));
     assert!(stats[0].output.zero_frac > 0.0, "ReLU output has zeros");
 }
+
+#[test]
+fn every_catalogue_model_runs_at_28_and_32_px() {
+    use resnet_lab::lab::model::spec::catalogue;
+    let device = Device::flex();
+    for name in catalogue() {
+        if name == "resnet1202" {
+            continue; // 19 M parameters: covered by its parameter count, too slow to build twice here
+        }
+        let spec = ModelSpec::from_name(name).unwrap();
+        for (c, s) in [(1, 28), (3, 32)] {
+            let net = Net::new(&spec.resolve(c, 10), &device);
+            let out = net.valid().forward(Tensor::zeros([1, c, s, s], &device));
+            assert_eq!(out.dims(), [1, 10], "{name} at {c}×{s}×{s}");
+        }
+    }
+}
+
+#[test]
+fn feature_maps_have_the_stage_shapes() {
+    use resnet_lab::lab::probes::feature_maps;
+    let device = Device::flex();
+    let net = Net::new(&ModelSpec::new(Family::Cifar, 8, Skip::Identity).resolve(3, 10), &device);
+    let x = Tensor::<4>::random([2, 3, 32, 32], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+    let maps = block_on(feature_maps(&net, x.clone(), &[0, 1, 2])).unwrap();
+    let shapes: Vec<_> = maps.iter().map(|m| (m.channels, m.height, m.width, m.values.len())).collect();
+    assert_eq!(shapes, vec![(16, 32, 32, 16 * 1024), (32, 16, 16, 32 * 256), (64, 8, 8, 64 * 64)]);
+    assert!(block_on(feature_maps(&net, x, &[7])).is_err());
+}

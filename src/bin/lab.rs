@@ -121,22 +121,29 @@ fn train(config: &ExperimentConfig, out: &PathBuf) {
     eprintln!("\nwrote {}/result.json, steps.csv, loss.svg", out.display());
 }
 
-/// A minimal SVG line chart (step vs loss) for the CLI's output folder.
+/// Step vs loss as an SVG chart (plotters' SVG backend) for the CLI's output folder.
 fn svg_line_chart(title: &str, points: &[(f32, f32)]) -> String {
-    let (w, h, m) = (640.0f32, 320.0f32, 40.0f32);
-    let xmax = points.iter().map(|p| p.0).fold(1.0, f32::max);
-    let (ymin, ymax) = points.iter().fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
-    let span = (ymax - ymin).max(1e-6);
-    let path: Vec<String> = points
-        .iter()
-        .map(|&(x, y)| format!("{:.1},{:.1}", m + x / xmax * (w - 2.0 * m), h - m - (y - ymin) / span * (h - 2.0 * m)))
-        .collect();
-    format!(
-        "<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}'><rect width='100%' height='100%' fill='white'/>\
-<text x='{m}' y='24' font-family='sans-serif' font-size='14'>{title}: training loss per step ({ymin:.3} – {ymax:.3})</text>\
-<polyline fill='none' stroke='#1f77b4' stroke-width='2' points='{}'/></svg>\n",
-        path.join(" ")
-    )
+    use plotters::prelude::*;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 360)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let xmax = points.iter().map(|p| p.0).fold(1.0, f32::max);
+        let (lo, hi) = points.iter().fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        let (lo, hi) = if lo <= hi { (lo, hi.max(lo + 1e-3)) } else { (0.0, 1.0) };
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .caption(format!("{title}: training loss"), ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(52)
+            .build_cartesian_2d(0f32..xmax, lo..hi)
+        {
+            let _ = chart.configure_mesh().x_desc("step").y_desc("loss").draw();
+            let _ = chart.draw_series(LineSeries::new(points.iter().copied(), BLUE.stroke_width(2)));
+        }
+        let _ = root.present();
+    }
+    svg
 }
 
 fn bench(opts: &Opts) {

@@ -139,6 +139,32 @@ pub async fn residual_stats(model: &Net, x: Tensor<4>) -> Result<Vec<BlockStats>
     Ok(out)
 }
 
+/// One block's output feature maps for the first image of `x`: `[channels, h, w]` values, row-major.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeatureMaps {
+    pub block: usize,
+    pub channels: usize,
+    pub height: usize,
+    pub width: usize,
+    pub values: Vec<f32>,
+}
+
+/// Feature maps after each of the chosen blocks (Part 5), in inference mode.
+pub async fn feature_maps(model: &Net, x: Tensor<4>, blocks: &[usize]) -> Result<Vec<FeatureMaps>, RunError> {
+    let mut taps: Vec<BlockTap> = Vec::new();
+    let _ = model.valid().forward_tapped(x, Some(&mut taps));
+    let mut out = Vec::new();
+    for &block in blocks {
+        let Some(t) = taps.get(block) else {
+            return Err(RunError::Invalid(format!("block {block} does not exist (the net has {})", taps.len())));
+        };
+        let [_, c, h, w] = t.output.dims();
+        let first = t.output.clone().narrow(0, 0, 1).reshape([-1]);
+        out.push(FeatureMaps { block, channels: c, height: h, width: w, values: read_floats(first).await? });
+    }
+    Ok(out)
+}
+
 /// Size and cost of a model, computed from the built network (Part 3, `lab info`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelInfo {

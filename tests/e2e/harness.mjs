@@ -38,14 +38,14 @@ export function serve() {
   }));
 }
 
-export async function launch() {
+export async function launch({ webgpu = true } = {}) {
   const executablePath = process.env.CHROMIUM || ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => fs.existsSync(p));
   const browser = await chromium.launch({
     executablePath,
     headless: true,
     // playwright gives every launch a fresh, empty profile (the --user-data-dir the brief asks for).
     args: [
-      '--headless=new', '--no-sandbox', '--disable-gpu', '--enable-unsafe-webgpu', '--disable-quic',
+      '--headless=new', '--no-sandbox', '--disable-gpu', ...(webgpu ? ['--enable-unsafe-webgpu'] : []), '--disable-quic',
       '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ],
   });
