@@ -108,7 +108,11 @@ fn handle(msg: FromWorker) {
 /// The worker died (a Rust panic aborts its wasm; a lost GPU can too). Tell the running page,
 /// then start a fresh worker so the page stays usable.
 fn crashed(message: String) {
-    let why = format!("the compute worker stopped ({message}); it has been restarted — your settings are kept");
+    let why = format!(
+        "the compute worker stopped — most often because the network is too big for this device (try fewer or \
+         narrower layers, a smaller batch or image size). It has been restarted and your settings are kept. \
+         Details: {message}"
+    );
     let (old, listener, id) = CLIENT.with(|c| {
         let mut c = c.borrow_mut();
         (c.worker.take(), c.listener.clone(), c.next_id - 1)
