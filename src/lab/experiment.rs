@@ -165,3 +165,20 @@ impl std::fmt::Display for RunError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Schedule;
+
+    #[test]
+    fn schedules() {
+        assert_eq!(Schedule::Constant.lr(0.1, 50, 100, 3), 0.1);
+        let step = Schedule::Step { every: 5, gamma: 0.1 };
+        assert_eq!(step.lr(0.1, 0, 100, 4), 0.1);
+        assert!((step.lr(0.1, 0, 100, 5) - 0.01).abs() < 1e-12);
+        assert!((step.lr(0.1, 0, 100, 12) - 0.001).abs() < 1e-12);
+        assert_eq!(Schedule::Cosine.lr(0.1, 0, 100, 0), 0.1);
+        assert!((Schedule::Cosine.lr(0.1, 50, 100, 0) - 0.05).abs() < 1e-12);
+        assert!(Schedule::Cosine.lr(0.1, 100, 100, 0).abs() < 1e-12);
+    }
+}

@@ -91,7 +91,11 @@ pub struct Stats {
     /// Fraction of exact zeros (sparsity).
     pub zero_frac: f32,
     pub mean_abs: f32,
+    /// Counts in [`HIST_BINS`] equal-width bins from `min` to `max` (Exercise 3's distributions).
+    pub histogram: Vec<u32>,
 }
+
+pub const HIST_BINS: usize = 20;
 
 impl Stats {
     pub fn of(values: &[f32]) -> Stats {
@@ -108,6 +112,7 @@ impl Stats {
             max: values.iter().copied().fold(f32::NEG_INFINITY, f32::max),
             zero_frac: (values.iter().filter(|&&v| v == 0.0).count() as f64 / n) as f32,
             mean_abs: (values.iter().map(|&v| v.abs() as f64).sum::<f64>() / n) as f32,
+            histogram: histogram(values),
         }
     }
 }
@@ -165,6 +170,18 @@ pub async fn feature_maps(model: &Net, x: Tensor<4>, blocks: &[usize]) -> Result
     Ok(out)
 }
 
+fn histogram(values: &[f32]) -> Vec<u32> {
+    let lo = values.iter().copied().fold(f32::INFINITY, f32::min);
+    let hi = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut bins = vec![0u32; HIST_BINS];
+    let width = (hi - lo).max(f32::MIN_POSITIVE);
+    for &v in values.iter().filter(|v| v.is_finite()) {
+        let i = (((v - lo) / width) * HIST_BINS as f32) as usize;
+        bins[i.min(HIST_BINS - 1)] += 1;
+    }
+    bins
+}
+
 /// Size and cost of a model, computed from the built network (Part 3, `lab info`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelInfo {
@@ -207,6 +224,12 @@ mod tests {
         assert_eq!(s.mean, 0.5);
         assert!((s.std - 1.118034).abs() < 1e-5);
         assert_eq!((s.min, s.max, s.zero_frac, s.mean_abs), (-1.0, 2.0, 0.25, 1.0));
+        // Bins of width 0.15 from -1: -1 → 0, 0 → 6, 1 → 13, 2 → last.
+        let mut expected = vec![0u32; HIST_BINS];
+        for i in [0, 6, 13, HIST_BINS - 1] {
+            expected[i] += 1;
+        }
+        assert_eq!(s.histogram, expected);
     }
 
     #[test]
