@@ -16,3 +16,19 @@ pub mod protocol;
 pub mod app;
 #[cfg(all(target_arch = "wasm32", feature = "compute"))]
 pub mod worker;
+
+#[cfg(target_arch = "wasm32")]
+unsafe extern "C" {
+    fn __wasm_call_ctors();
+}
+
+/// Runs the module's static constructors; each wasm binary calls it once, first thing in `main`.
+///
+/// Calling them explicitly stops wasm-ld from wrapping every export in a call to them (it does that
+/// for "command" modules that never call them), which made each call into the module rerun all of
+/// cubecl's registrations.
+#[cfg(target_arch = "wasm32")]
+pub fn run_static_constructors() {
+    // SAFETY: called once per module, before any other code of the module runs.
+    unsafe { __wasm_call_ctors() };
+}
