@@ -141,7 +141,7 @@ async fn run_all(id: u32, configs: Vec<crate::lab::experiment::ExperimentConfig>
     let mut outcome = (false, None);
     for (series, config) in configs.iter().enumerate() {
         let mut host = WorkerHost { id, series };
-        match run(config, &device, &mut host).await {
+        match run(config, None, &device, &mut host).await {
             Ok(_) => {}
             Err(RunError::Cancelled) => {
                 outcome = (true, None);

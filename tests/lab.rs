@@ -20,13 +20,14 @@ fn tiny(model: ModelSpec, lr: f64) -> ExperimentConfig {
         schedule: Schedule::Constant,
         seed: 1,
         max_steps: None,
+        augment: false,
     }
 }
 
 fn train(cfg: &ExperimentConfig) -> (Result<resnet_lab::lab::experiment::Summary, RunError>, Vec<Event>) {
     let mut events = Vec::new();
     let mut host = NativeHost::new(|e: &Event| events.push(e.clone()));
-    let r = block_on(run(cfg, &Device::flex(), &mut host));
+    let r = block_on(run(cfg, None, &Device::flex(), &mut host));
     (r, events)
 }
 
@@ -196,4 +197,36 @@ fn feature_maps_have_the_stage_shapes() {
     let shapes: Vec<_> = maps.iter().map(|m| (m.channels, m.height, m.width, m.values.len())).collect();
     assert_eq!(shapes, vec![(16, 32, 32, 16 * 1024), (32, 16, 16, 32 * 256), (64, 8, 8, 64 * 64)]);
     assert!(block_on(feature_maps(&net, x, &[7])).is_err());
+}
+
+/// The real Fashion-MNIST from Debian's package (`make setup-test` installs it): verified on load,
+/// and a small ResNet learns from it.
+#[test]
+fn fashion_mnist_loads_verified_and_trains() {
+    let dir = std::path::Path::new("/usr/share/datasets/fashion-mnist");
+    assert!(dir.exists(), "install Debian's dataset-fashion-mnist (make setup-test does)");
+    let corpus = resnet_lab::lab::data::Corpus::from_dir(dir).expect("Fashion-MNIST loads");
+    corpus.expect_counts(60_000, 10_000).unwrap();
+    assert_eq!((corpus.channels, corpus.size, corpus.class_names[9].as_str()), (1, 28, "Ankle boot"));
+    let mut per_class = [0usize; 10];
+    corpus.train.labels.iter().for_each(|&l| per_class[l as usize] += 1);
+    assert_eq!(per_class, [6000; 10], "Fashion-MNIST's training split is balanced");
+    // The published normalisation constants are mean 0.2860, std 0.3530.
+    assert!((corpus.mean[0] - 0.2860).abs() < 1e-3 && (corpus.std[0] - 0.3530).abs() < 1e-3, "{:?} {:?}", corpus.mean, corpus.std);
+
+    let mut cfg = tiny(ModelSpec::new(Family::Cifar, 8, Skip::Identity), 0.05);
+    cfg.data = DataSpec { kind: DataKind::FashionMnist, samples: 400, size: 28, channels: 1, classes: 10 };
+    cfg.epochs = 3;
+    cfg.batch = 32;
+    cfg.augment = true;
+    let mut events = Vec::new();
+    let mut host = NativeHost::new(|e: &Event| events.push(e.clone()));
+    let summary = block_on(run(&cfg, Some(&corpus), &Device::flex(), &mut host)).unwrap();
+    let losses = epoch_losses(&events);
+    assert!(losses.iter().all(|l| l.is_finite()));
+    assert!(losses.last() < losses.first(), "{losses:?}");
+    assert!(summary.final_val_accuracy > 0.2, "twice chance (0.1) or better: {}", summary.final_val_accuracy);
+    // Without the corpus a real set cannot run, and says so.
+    let (r, _) = train(&cfg);
+    assert!(matches!(r, Err(RunError::Invalid(m)) if m.contains("not loaded")));
 }

@@ -3,7 +3,8 @@
 //!
 //!   lab list
 //!   lab info MODEL [--classes N] [--channels C] [--size S]
-//!   lab train CONFIG.json --out DIR
+//!   lab train CONFIG.json --out DIR [--data DIR]   (real sets: Fashion-MNIST defaults to Debian's
+//!                                                  /usr/share/datasets/fashion-mnist)
 //!   lab bench [--steps N] [--batch B] [--models resnet20,plain20,...] [--no-peer]
 
 use std::io::Write;
@@ -12,7 +13,7 @@ use std::process::{exit, Command};
 use std::time::Instant;
 
 use burn::prelude::*;
-use resnet_lab::lab::data::{DataKind, DataSpec};
+use resnet_lab::lab::data::{Corpus, DataKind, DataSpec};
 use resnet_lab::lab::exec::block_on;
 use resnet_lab::lab::experiment::{Event, ExperimentConfig, Schedule};
 use resnet_lab::lab::model::spec::catalogue;
@@ -25,7 +26,7 @@ fn fail(msg: impl std::fmt::Display) -> ! {
     exit(2)
 }
 
-const USAGE: &str = "usage: lab list | lab info MODEL [--classes N] [--channels C] [--size S] | lab train CONFIG.json --out DIR | lab bench [--steps N] [--batch B] [--models a,b] [--no-peer]";
+const USAGE: &str = "usage: lab list | lab info MODEL [--classes N] [--channels C] [--size S] | lab train CONFIG.json --out DIR [--data DIR] | lab bench [--steps N] [--batch B] [--models a,b] [--no-peer]";
 
 /// `--name value` options after the positional arguments.
 struct Opts(Vec<String>);
@@ -83,14 +84,28 @@ fn main() {
             let text = std::fs::read_to_string(path).unwrap_or_else(|e| fail(format!("cannot read {path}: {e}")));
             let config: ExperimentConfig =
                 serde_json::from_str(&text).unwrap_or_else(|e| fail(format!("{path} is not an experiment config: {e}")));
-            train(&config, &out);
+            let corpus = config.data.kind.is_real().then(|| load_corpus(config.data.kind, opts.get("--data")));
+            train(&config, corpus.as_ref(), &out);
         }
         "bench" => bench(&opts),
         _ => fail(USAGE),
     }
 }
 
-fn train(config: &ExperimentConfig, out: &PathBuf) {
+/// Reads a real dataset's files from `dir` (or the kind's usual place).
+fn load_corpus(kind: DataKind, dir: Option<&str>) -> Corpus {
+    let dir = dir.map(PathBuf::from).unwrap_or_else(|| match kind {
+        DataKind::FashionMnist => PathBuf::from("/usr/share/datasets/fashion-mnist"),
+        _ => fail(format!("{} needs --data DIR (the folder with its files)", kind.title())),
+    });
+    let corpus = Corpus::from_dir(&dir).unwrap_or_else(|e| fail(format!("{}: {e}", dir.display())));
+    if corpus.kind != kind {
+        fail(format!("{} holds {}, the config asks for {}", dir.display(), corpus.kind.title(), kind.title()));
+    }
+    corpus
+}
+
+fn train(config: &ExperimentConfig, corpus: Option<&Corpus>, out: &PathBuf) {
     std::fs::create_dir_all(out).unwrap_or_else(|e| fail(format!("cannot create {}: {e}", out.display())));
     let total = config.steps_total();
     let mut csv = String::from("step,epoch,loss,accuracy,lr,grad_norm\n");
@@ -110,7 +125,7 @@ fn train(config: &ExperimentConfig, out: &PathBuf) {
         ),
         _ => {}
     });
-    let result = block_on(run(config, &device(), &mut host));
+    let result = block_on(run(config, corpus, &device(), &mut host));
     let summary = result.unwrap_or_else(|e| fail(e));
     let write = |name: &str, body: String| {
         std::fs::write(out.join(name), body).unwrap_or_else(|e| fail(format!("cannot write {name}: {e}")))
@@ -186,6 +201,7 @@ fn bench_train(spec: &ModelSpec, steps: usize, batch: usize, device: &Device) ->
         schedule: Schedule::Constant,
         seed: 0,
         max_steps: Some(steps + 1),
+        augment: false,
     };
     let (mut t1, mut tn, mut params) = (0.0, 0.0, 0);
     let mut host = NativeHost::new(|e: &Event| match e {
@@ -194,7 +210,7 @@ fn bench_train(spec: &ModelSpec, steps: usize, batch: usize, device: &Device) ->
         Event::Step(s) => tn = s.elapsed_ms,
         _ => {}
     });
-    block_on(run(&config, device, &mut host)).unwrap_or_else(|e| fail(e));
+    block_on(run(&config, None, device, &mut host)).unwrap_or_else(|e| fail(e));
     ((steps * batch) as f64 / ((tn - t1) / 1000.0), params)
 }
 

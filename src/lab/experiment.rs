@@ -48,6 +48,9 @@ pub struct ExperimentConfig {
     /// Stop after this many optimiser steps (benchmarks, smoke tests).
     #[serde(default)]
     pub max_steps: Option<usize>,
+    /// Random crop (and flip where it keeps the label) on training batches.
+    #[serde(default)]
+    pub augment: bool,
 }
 
 fn default_momentum() -> f64 {
@@ -72,6 +75,11 @@ impl ExperimentConfig {
         let d = &self.data;
         if d.samples < 2 || d.samples > 200_000 {
             return Err(format!("samples must be 2..=200000, got {}", d.samples));
+        }
+        if let Some((c, s, k)) = d.kind.fixed_shape() {
+            if (d.channels, d.size, d.classes) != (c, s, k) {
+                return Err(format!("{} images are {c}×{s}×{s} with {k} classes", d.kind.title()));
+            }
         }
         if !(4..=256).contains(&d.size) || !(1..=4).contains(&d.channels) || !(2..=1000).contains(&d.classes) {
             return Err("data: size 4..=256, channels 1..=4, classes 2..=1000".into());

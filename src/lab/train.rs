@@ -12,7 +12,7 @@ use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, SgdConfig};
 use burn::prelude::*;
 
-use super::data::Dataset;
+use super::data::{Augment, Corpus, Dataset};
 use super::experiment::{EpochStats, Event, ExperimentConfig, RunError, StepStats, Summary};
 use super::model::Net;
 use super::probes::{count_params, grad_squares, layer_names};
@@ -29,10 +29,15 @@ pub trait Host {
 }
 
 /// Builds the model and data for `config` on `device` (`device` without autodiff; it is enabled
-/// here) and trains it, reporting through `host`.
-pub async fn run(config: &ExperimentConfig, device: &Device, host: &mut impl Host) -> Result<Summary, RunError> {
+/// here) and trains it, reporting through `host`. Real datasets are drawn from `corpus`.
+pub async fn run(
+    config: &ExperimentConfig,
+    corpus: Option<&Corpus>,
+    device: &Device,
+    host: &mut impl Host,
+) -> Result<Summary, RunError> {
     config.validate().map_err(RunError::Invalid)?;
-    let data = Dataset::generate(&config.data, config.seed);
+    let data = Dataset::prepare(&config.data, config.seed, corpus).map_err(RunError::Invalid)?;
     train(config, &data, device, host).await
 }
 
@@ -63,6 +68,8 @@ pub async fn train(
     host.emit(Event::Started { label: config.label.clone(), params, steps_total: total, layers: layers.clone() });
 
     let mut rng = Rng::new(config.seed.wrapping_add(1));
+    let mut aug_rng = Rng::new(config.seed.wrapping_add(2));
+    let augment = config.augment.then(|| Augment::for_data(data.kind, data.size));
     let mut order: Vec<usize> = (0..data.train_len).collect();
     let (mut step, mut first_loss, mut last) = (0usize, f32::NAN, None::<StepStats>);
     let (mut grad_sum, mut ratio_sum) = (0f64, 0f64);
@@ -78,7 +85,11 @@ pub async fn train(
             if host.cancelled() {
                 return Err(RunError::Cancelled);
             }
-            let (x, y) = batch_tensors(data, chunk, &ad);
+            let batch_data = match augment {
+                Some(a) => data.gather_augmented(chunk, a, &mut aug_rng),
+                None => data.gather(chunk),
+            };
+            let (x, y) = to_tensors(data, batch_data, &ad);
             let logits = model.forward(x); // [b, classes]
             let loss = loss_fn.forward(logits.clone(), y.clone());
             let correct = logits.argmax(1).reshape([chunk.len()]).equal(y).int().sum().float();
@@ -168,7 +179,7 @@ pub async fn evaluate(model: &Net, data: &Dataset, batch: usize, device: &Device
     }
     let mut sums = Vec::new();
     for chunk in idx.chunks(batch) {
-        let (x, y) = batch_tensors(data, chunk, &plain);
+        let (x, y) = to_tensors(data, data.gather(chunk), &plain);
         let logits = valid.forward(x);
         let loss = loss_fn.forward(logits.clone(), y.clone()).mul_scalar(chunk.len() as f32);
         let correct = logits.argmax(1).reshape([chunk.len()]).equal(y).int().sum().float();
@@ -178,10 +189,10 @@ pub async fn evaluate(model: &Net, data: &Dataset, batch: usize, device: &Device
     Ok((v[0] / idx.len() as f32, v[1] / idx.len() as f32))
 }
 
-fn batch_tensors(data: &Dataset, idx: &[usize], device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
-    let (pixels, labels) = data.gather(idx);
-    let x = Tensor::from_data(TensorData::new(pixels, [idx.len(), data.channels, data.size, data.size]), device);
-    let y = Tensor::from_data(TensorData::new(labels, [idx.len()]), device);
+fn to_tensors(data: &Dataset, (pixels, labels): (Vec<f32>, Vec<i64>), device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
+    let b = labels.len();
+    let x = Tensor::from_data(TensorData::new(pixels, [b, data.channels, data.size, data.size]), device);
+    let y = Tensor::from_data(TensorData::new(labels, [b]), device);
     (x, y)
 }
 

@@ -112,6 +112,7 @@ impl Part1 {
                     schedule: Schedule::Constant,
                     seed: self.seed,
                     max_steps: None,
+                    augment: false,
                 }
             })
             .collect()
