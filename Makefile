@@ -18,12 +18,25 @@ TRUNK_VERSION := 0.21.14
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-test serve build dist test test-native test-e2e bench bench-native bench-browser wasm-size
+.PHONY: data setup setup-test serve build dist test test-native test-e2e bench bench-native bench-browser wasm-size
 
-setup:
+setup: data
 	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	trunk --version 2>/dev/null | grep -q " $(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
 	wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+# Fashion-MNIST ships with the site: Debian's dataset-fashion-mnist (MIT), its four published .gz files
+# copied unchanged into public/data (30 MB; the page fetches them only when a page uses the set, and
+# checks the published counts).
+FASHION_SRC := /usr/share/datasets/fashion-mnist
+FASHION_DST := public/data/fashion-mnist
+FASHION_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
+data:
+	if [ ! -f $(FASHION_SRC)/train-images-idx3-ubyte.gz ]; then
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq dataset-fashion-mnist
+	fi
+	mkdir -p $(FASHION_DST)
+	for f in $(FASHION_FILES); do cmp -s $(FASHION_SRC)/$$f $(FASHION_DST)/$$f || cp $(FASHION_SRC)/$$f $(FASHION_DST)/$$f; done
 
 setup-test: setup
 	if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then

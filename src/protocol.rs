@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::lab::data::{DataKind, DataSpec};
 use crate::lab::experiment::{Event, ExperimentConfig};
 
 /// Which compute backend the page asks for.
@@ -31,6 +32,29 @@ pub enum ToWorker {
     /// Run the configs one after another; events come back tagged with `id` and the series index.
     Run { id: u32, configs: Vec<ExperimentConfig> },
     Cancel { id: u32 },
+    /// Describe a dataset and send samples for a gallery; a real set not yet loaded is fetched from
+    /// the site first. (The user's own files come as a `{cmd: "load_files", files: [File]}` object
+    /// instead, since `File`s cannot travel as JSON.)
+    Preview { spec: DataSpec, seed: u64, count: usize },
+}
+
+/// A dataset as the Data page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataPreview {
+    pub kind: DataKind,
+    pub channels: usize,
+    pub size: usize,
+    pub class_names: Vec<String>,
+    /// Training and held-out images available (a real set: its published splits).
+    pub train: usize,
+    pub held_out: usize,
+    pub class_counts: Vec<usize>,
+    /// Per-channel mean and std used for normalisation (real sets; empty for synthetic ones).
+    pub mean: Vec<f32>,
+    pub std: Vec<f32>,
+    pub notes: Vec<String>,
+    /// (label, bytes `[c, size, size]`) per sample.
+    pub samples: Vec<(u8, Vec<u8>)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -43,4 +67,51 @@ pub enum FromWorker {
     Event { id: u32, series: usize, event: Event },
     /// The whole request has ended (finished, cancelled or failed).
     Finished { id: u32, cancelled: bool, error: Option<String> },
+    /// Loading a real dataset: `stage` in words, `fraction` of it done (0..=1).
+    DataProgress { stage: String, fraction: f64 },
+    Data { preview: DataPreview },
+    /// Loading failed; whatever was loaded before is still there.
+    DataFailed { error: String },
+}
+
+impl DataPreview {
+    /// A generated (or drawn) dataset: its own split and the first `count` samples.
+    pub fn of_dataset(d: &crate::lab::data::Dataset, count: usize) -> DataPreview {
+        DataPreview {
+            kind: d.kind,
+            channels: d.channels,
+            size: d.size,
+            class_names: d.class_names.clone(),
+            train: d.train_len,
+            held_out: d.len() - d.train_len,
+            class_counts: d.class_counts(),
+            mean: vec![],
+            std: vec![],
+            notes: vec![],
+            samples: d.preview(count),
+        }
+    }
+
+    /// A loaded real set: its published splits, class balance of the training split, and the first
+    /// `count` training images.
+    pub fn of_corpus(c: &crate::lab::data::Corpus, count: usize) -> DataPreview {
+        let mut class_counts = vec![0; c.class_names.len()];
+        for &l in &c.train.labels {
+            class_counts[l as usize] += 1;
+        }
+        let n = c.image_len();
+        DataPreview {
+            kind: c.kind,
+            channels: c.channels,
+            size: c.size,
+            class_names: c.class_names.clone(),
+            train: c.train.len(),
+            held_out: c.test.len(),
+            class_counts,
+            mean: c.mean.clone(),
+            std: c.std.clone(),
+            notes: c.notes.clone(),
+            samples: (0..count.min(c.train.len())).map(|i| (c.train.labels[i], c.train.pixels[i * n..(i + 1) * n].to_vec())).collect(),
+        }
+    }
 }

@@ -34,7 +34,7 @@ pub fn css_color(i: usize) -> String {
 }
 
 /// About `n` round tick values covering `lo..hi`.
-fn ticks(lo: f32, hi: f32, n: usize) -> Vec<f32> {
+pub(super) fn ticks(lo: f32, hi: f32, n: usize) -> Vec<f32> {
     let raw = (hi - lo) / n as f32;
     let mag = 10f32.powf(raw.log10().floor());
     let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
@@ -47,7 +47,7 @@ fn ticks(lo: f32, hi: f32, n: usize) -> Vec<f32> {
     out
 }
 
-fn tick_label(v: f32, log: bool) -> String {
+pub(super) fn tick_label(v: f32, log: bool) -> String {
     let v = if log { 10f32.powf(v) } else { v };
     let a = v.abs();
     if a != 0.0 && !(0.01..10_000.0).contains(&a) {

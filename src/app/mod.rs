@@ -1,8 +1,11 @@
 //! The Leptos UI. It never calls burn: training happens in the compute worker, which this side
 //! talks to through [`worker_client`].
 
+mod bar_chart;
 mod chart;
 mod controls;
+mod data_page;
+mod gallery;
 mod landing;
 mod part1;
 mod progress;
@@ -68,6 +71,7 @@ fn App() -> impl IntoView {
     let body = match page.as_str() {
         "" => landing::Landing().into_any(),
         "part1" => part1::Part1Page().into_any(),
+        "data" => data_page::DataPageView().into_any(),
         slug => match catalogue::find(slug) {
             Some(card) => view! {
                 <section class="notice">

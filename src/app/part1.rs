@@ -133,7 +133,7 @@ pub fn Part1Page() -> impl IntoView {
                     <Select
                         id="data"
                         label="Dataset"
-                        options=vec![("gratings", "Gratings (learnable, 10 orientations)"), ("random", "Random images, random labels (the notebook's)")]
+                        options=DataKind::ALL.iter().map(|k| (k.name(), k.title())).collect()
                         value=Signal::derive(move || settings.with(|s| s.data.name().to_string()))
                         on_change=move |v| settings.update(|s| s.data = DataKind::parse(&v).unwrap_or(s.data))
                         disabled=running
@@ -144,9 +144,14 @@ pub fn Part1Page() -> impl IntoView {
                     <Slider id="samples".into() label="Samples (a fifth held out)".into() min=40.0 max=5000.0 step=40.0
                         value=Signal::derive(move || settings.with(|s| s.samples as f64))
                         on_change=move |v| settings.update(|s| s.samples = v as usize) disabled=running />
-                    <Slider id="size".into() label="Image size (pixels)".into() min=8.0 max=32.0 step=8.0
-                        value=Signal::derive(move || settings.with(|s| s.size as f64))
-                        on_change=move |v| settings.update(|s| s.size = v as usize) disabled=running />
+                    <Show
+                        when=move || !settings.with(|s| s.data.is_real())
+                        fallback=move || view! { <p class="hint">"Image size and channels come from the dataset. "<a href="?page=data">"See the data"</a></p> }
+                    >
+                        <Slider id="size".into() label="Image size (pixels)".into() min=8.0 max=32.0 step=8.0
+                            value=Signal::derive(move || settings.with(|s| s.size as f64))
+                            on_change=move |v| settings.update(|s| s.size = v as usize) disabled=running />
+                    </Show>
                     <Slider id="epochs".into() label="Epochs".into() min=1.0 max=50.0 step=1.0
                         value=Signal::derive(move || settings.with(|s| s.epochs as f64))
                         on_change=move |v| settings.update(|s| s.epochs = v as usize) disabled=running />

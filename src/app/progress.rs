@@ -11,6 +11,9 @@ pub fn Progress(#[prop(into)] run: Signal<RunView>, on_cancel: impl Fn() + 'stat
         run.with(|r| {
             let elapsed = (r.now_ms - r.started_ms).max(0.0) / 1000.0;
             let eta = r.eta_secs().map(|s| format!(" · about {s:.0} s left")).unwrap_or_default();
+            if let Some((stage, f)) = &r.loading {
+                return format!("{stage} · {:.0}%", f * 100.0);
+            }
             match r.phase {
                 Phase::Idle => String::new(),
                 Phase::Running => format!("step {} of {} · {elapsed:.1} s{eta}", r.done_steps, r.planned_steps),
@@ -23,7 +26,7 @@ pub fn Progress(#[prop(into)] run: Signal<RunView>, on_cancel: impl Fn() + 'stat
     let phase = move || format!("{:?}", run.with(|r| r.phase)).to_lowercase();
     view! {
         <div class="progress" data-testid="progress" data-phase=phase>
-            <progress max="1" prop:value=move || run.with(|r| r.fraction()) aria-label="training progress"></progress>
+            <progress max="1" prop:value=move || run.with(|r| r.loading.as_ref().map_or(r.fraction(), |l| l.1)) aria-label="training progress"></progress>
             <span class="progress-text" role="status" aria-live="polite">{text}</span>
             <button class="cancel" data-testid="cancel" prop:disabled=move || !running() on:click=move |_| on_cancel()>
                 "Cancel"

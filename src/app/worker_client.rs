@@ -16,7 +16,8 @@ type Listener = Rc<dyn Fn(&FromWorker)>;
 struct Client {
     worker: Option<Worker>,
     ready: bool,
-    queue: Vec<String>,
+    /// Messages sent before the worker was ready: JSON strings, or the file-loading object.
+    queue: Vec<JsValue>,
     listener: Option<Listener>,
     choice: BackendChoice,
     status: Option<RwSignal<BackendStatus>>,
@@ -90,7 +91,7 @@ fn handle(msg: FromWorker) {
                 let init = serde_json::to_string(&ToWorker::Init { backend: choice }).unwrap();
                 let _ = w.post_message(&JsValue::from_str(&init));
                 for m in queue {
-                    let _ = w.post_message(&JsValue::from_str(&m));
+                    let _ = w.post_message(&m);
                 }
             }
         }
@@ -128,29 +129,59 @@ fn crashed(message: String) {
 }
 
 fn send(msg: &ToWorker) {
-    let text = serde_json::to_string(msg).expect("messages serialise");
+    post(JsValue::from_str(&serde_json::to_string(msg).expect("messages serialise")));
+}
+
+fn post(msg: JsValue) {
     CLIENT.with(|c| {
         let mut c = c.borrow_mut();
         match (&c.worker, c.ready) {
             (Some(w), true) => {
-                let _ = w.post_message(&JsValue::from_str(&text));
+                let _ = w.post_message(&msg);
             }
-            _ => c.queue.push(text),
+            _ => c.queue.push(msg),
         }
     });
 }
 
-/// Starts a run; `listener` receives every message until the next run replaces it.
-pub fn run(configs: Vec<crate::lab::experiment::ExperimentConfig>, listener: impl Fn(&FromWorker) + 'static) -> u32 {
-    let id = CLIENT.with(|c| {
+/// Makes `listener` receive every worker message until another request replaces it (one page
+/// talks to the worker at a time). Returns a fresh request id.
+fn listen(listener: impl Fn(&FromWorker) + 'static) -> u32 {
+    CLIENT.with(|c| {
         let mut c = c.borrow_mut();
         let id = c.next_id;
         c.next_id += 1;
         c.listener = Some(Rc::new(listener));
         id
-    });
+    })
+}
+
+/// Starts a run; `listener` receives every message until the next request replaces it.
+pub fn run(configs: Vec<crate::lab::experiment::ExperimentConfig>, listener: impl Fn(&FromWorker) + 'static) -> u32 {
+    let id = listen(listener);
     send(&ToWorker::Run { id, configs });
     id
+}
+
+/// Asks for a dataset's description and gallery (loading a real set from the site if needed).
+pub fn preview(spec: crate::lab::data::DataSpec, seed: u64, count: usize, listener: impl Fn(&FromWorker) + 'static) {
+    listen(listener);
+    send(&ToWorker::Preview { spec, seed, count });
+}
+
+/// Hands the user's files to the worker, which recognises, verifies and keeps the dataset in them.
+pub fn load_files(files: &web_sys::FileList, listener: impl Fn(&FromWorker) + 'static) {
+    listen(listener);
+    let list = js_sys::Array::new();
+    for i in 0..files.length() {
+        if let Some(f) = files.get(i) {
+            list.push(&f);
+        }
+    }
+    let msg = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&msg, &"cmd".into(), &"load_files".into());
+    let _ = js_sys::Reflect::set(&msg, &"files".into(), &list);
+    post(msg.into());
 }
 
 pub fn cancel(id: u32) {

@@ -2,6 +2,7 @@
 //! turned into the experiment configs the page runs. Pure Rust, so it is unit-tested natively.
 
 pub mod catalogue;
+pub mod data;
 pub mod part1;
 pub mod query;
 pub mod run_view;

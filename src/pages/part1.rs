@@ -65,7 +65,7 @@ impl Part1 {
                 "residual" => Some(true),
                 _ => None,
             }, "plain, residual"),
-            data: q.choice("data", d.data, DataKind::parse, "gratings, random"),
+            data: q.choice("data", d.data, DataKind::parse, &super::data::accepted_kinds()),
             samples: q.int("samples", d.samples, 40, 5000),
             size: q.int("size", d.size, 8, 32),
             epochs: q.int("epochs", d.epochs, 1, 50),
@@ -103,7 +103,7 @@ impl Part1 {
                 ExperimentConfig {
                     label: model.label(),
                     model,
-                    data: DataSpec { kind: self.data, samples: self.samples, size: self.size, channels: 3, classes: 10 },
+                    data: DataSpec { kind: self.data, samples: self.samples, size: self.size, channels: 3, classes: 10 }.normalised(),
                     epochs: self.epochs,
                     batch: self.batch,
                     lr: self.lr,

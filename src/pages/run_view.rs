@@ -47,6 +47,8 @@ pub struct RunView {
     pub started_ms: f64,
     pub now_ms: f64,
     pub error: Option<String>,
+    /// A real dataset being fetched before the first step: (what, fraction).
+    pub loading: Option<(String, f64)>,
 }
 
 impl RunView {
@@ -65,8 +67,12 @@ impl RunView {
     /// Folds one worker message in; messages for other runs are ignored.
     pub fn apply(&mut self, msg: &FromWorker, now_ms: f64) {
         match msg {
+            FromWorker::DataProgress { stage, fraction } if self.phase == Phase::Running => {
+                self.loading = Some((stage.clone(), *fraction));
+            }
             FromWorker::Event { id, series, event } if *id == self.id => {
                 self.now_ms = now_ms;
+                self.loading = None;
                 let Some(s) = self.series.get_mut(*series) else { return };
                 match event {
                     Event::Started { label, layers, .. } => {
@@ -90,6 +96,7 @@ impl RunView {
             }
             FromWorker::Finished { id, cancelled, error } if *id == self.id => {
                 self.now_ms = now_ms;
+                self.loading = None;
                 self.error = error.clone();
                 self.phase = match (cancelled, error) {
                     (true, _) => Phase::Cancelled,

@@ -89,6 +89,17 @@ impl DataSpec {
         self.samples - (self.samples / 5).max(1).min(self.samples.saturating_sub(1))
     }
 
+    /// A synthetic spec within the limits generation accepts (the Data page's preview).
+    pub fn checked_synthetic(self) -> Result<DataSpec, String> {
+        if self.kind.is_real() {
+            return Err(format!("{} is loaded, not generated", self.kind.title()));
+        }
+        if !(2..=200_000).contains(&self.samples) || !(4..=256).contains(&self.size) || !(1..=4).contains(&self.channels) || !(2..=1000).contains(&self.classes) {
+            return Err("data: samples 2..=200000, size 4..=256, channels 1..=4, classes 2..=1000".into());
+        }
+        Ok(self)
+    }
+
     /// The spec with a real set's fixed shape filled in.
     pub fn normalised(mut self) -> DataSpec {
         if let Some((c, s, k)) = self.kind.fixed_shape() {

@@ -2,8 +2,11 @@
 //! training never blocks the page. Commands come in as JSON [`ToWorker`], events go out as
 //! [`FromWorker`].
 
+mod data;
+
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use burn::prelude::Device;
 use js_sys::{Promise, Reflect};
@@ -11,14 +14,20 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
+use crate::lab::data::{Corpus, DataKind, DataSpec, Dataset};
 use crate::lab::experiment::{Event, RunError};
 use crate::lab::train::{run, Host};
-use crate::protocol::{BackendChoice, FromWorker, ToWorker};
+use crate::protocol::{BackendChoice, DataPreview, FromWorker, ToWorker};
+
+/// Samples sent for a dataset gallery.
+const GALLERY: usize = 48;
 
 #[derive(Default)]
 struct State {
     device: Option<Device>,
     cancelled: HashSet<u32>,
+    /// Real datasets loaded so far, kept for every later run.
+    corpora: HashMap<DataKind, Rc<Corpus>>,
 }
 
 thread_local! {
@@ -38,6 +47,10 @@ fn post(msg: &FromWorker) {
 pub fn start() {
     console_error_panic_hook::set_once();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
+        if let Some(files) = data::as_file_message(&ev.data()) {
+            spawn_local(data::load_files(files));
+            return;
+        }
         let Some(text) = ev.data().as_string() else { return };
         match serde_json::from_str::<ToWorker>(&text) {
             Ok(ToWorker::Init { backend }) => spawn_local(init(backend)),
@@ -45,6 +58,7 @@ pub fn start() {
             Ok(ToWorker::Cancel { id }) => STATE.with(|s| {
                 s.borrow_mut().cancelled.insert(id);
             }),
+            Ok(ToWorker::Preview { spec, seed, count }) => spawn_local(preview(spec, seed, count)),
             Err(e) => web_sys::console::error_1(&format!("worker: bad message {text}: {e}").into()),
         }
     });
@@ -141,7 +155,19 @@ async fn run_all(id: u32, configs: Vec<crate::lab::experiment::ExperimentConfig>
     let mut outcome = (false, None);
     for (series, config) in configs.iter().enumerate() {
         let mut host = WorkerHost { id, series };
-        match run(config, None, &device, &mut host).await {
+        let corpus = if config.data.kind.is_real() {
+            match data::ensure(config.data.kind).await {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    host.emit(Event::Failed { reason: e.clone() });
+                    outcome = (false, Some(e));
+                    break;
+                }
+            }
+        } else {
+            None
+        };
+        match run(config, corpus.as_deref(), &device, &mut host).await {
             Ok(_) => {}
             Err(RunError::Cancelled) => {
                 outcome = (true, None);
@@ -159,4 +185,21 @@ async fn run_all(id: u32, configs: Vec<crate::lab::experiment::ExperimentConfig>
     }
     STATE.with(|s| s.borrow_mut().cancelled.remove(&id));
     post(&FromWorker::Finished { id, cancelled: outcome.0, error: outcome.1 });
+}
+
+/// A dataset's description and gallery; real sets are loaded first (with progress).
+async fn preview(spec: DataSpec, seed: u64, count: usize) {
+    let count = count.min(GALLERY * 4);
+    let msg = if spec.kind.is_real() {
+        match data::ensure(spec.kind).await {
+            Ok(c) => FromWorker::Data { preview: DataPreview::of_corpus(&c, count) },
+            Err(error) => FromWorker::DataFailed { error },
+        }
+    } else {
+        match spec.clone().checked_synthetic() {
+            Ok(spec) => FromWorker::Data { preview: DataPreview::of_dataset(&Dataset::generate(&spec, seed), count) },
+            Err(error) => FromWorker::DataFailed { error },
+        }
+    };
+    post(&msg);
 }

@@ -1,0 +1,102 @@
+//! Bar charts (plotters on a canvas), with the numbers in a table underneath for screen readers,
+//! copy-paste and tests.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use wasm_bindgen::JsCast;
+
+use super::chart::{tick_label, ticks, PALETTE};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+}
+
+fn draw(canvas: web_sys::HtmlCanvasElement, bars: &[Bar], y_desc: &str, log_y: bool) -> Option<()> {
+    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    let height = canvas.height() as f64;
+    let root = CanvasBackend::with_canvas_object(canvas)?.into_drawing_area();
+    root.fill(&WHITE).ok()?;
+    let tf = |v: f64| if log_y { v.max(1e-12).log10() as f32 } else { v as f32 };
+    let vals: Vec<f32> = bars.iter().map(|b| tf(b.value)).filter(|v| v.is_finite()).collect();
+    let hi = vals.iter().cloned().fold(f32::MIN, f32::max).max(if log_y { 1.0 } else { 1e-6 });
+    let lo = if log_y { vals.iter().cloned().fold(f32::MAX, f32::min).min(hi).floor() } else { 0.0 };
+    let (y0, y1) = (lo, hi + (hi - lo).max(1e-6) * 0.08);
+    let n = bars.len().max(1) as f32;
+    let area = root.margin(10, 70, 78, 14);
+    let mut chart = ChartBuilder::on(&area).build_cartesian_2d(0f32..n, y0..y1).ok()?;
+    let yt = ticks(y0, y1, 5);
+    let grid = RGBColor(232, 232, 232);
+    chart.draw_series(yt.iter().map(|&y| PathElement::new(vec![(0.0, y), (n, y)], grid))).ok()?;
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, b)| {
+            let color = PALETTE[i % PALETTE.len()];
+            Rectangle::new([(i as f32 + 0.15, y0), (i as f32 + 0.85, tf(b.value).max(y0))], color.filled())
+        }))
+        .ok()?;
+    chart.draw_series(std::iter::once(Rectangle::new([(0.0, y0), (n, y1)], RGBColor(150, 150, 150)))).ok()?;
+    root.present().ok()?;
+
+    ctx.set_font("12px sans-serif");
+    ctx.set_fill_style_str("#333");
+    for (i, b) in bars.iter().enumerate() {
+        let (px, py) = chart.backend_coord(&(i as f32 + 0.5, y0));
+        ctx.save();
+        let _ = ctx.translate(px as f64, py as f64 + 8.0);
+        let _ = ctx.rotate(if bars.len() > 6 { -0.6 } else { 0.0 });
+        ctx.set_text_align(if bars.len() > 6 { "right" } else { "center" });
+        let _ = ctx.fill_text(&b.label, 0.0, 8.0);
+        ctx.restore();
+    }
+    ctx.set_text_align("right");
+    for &y in &yt {
+        let (px, py) = chart.backend_coord(&(0.0, y));
+        let _ = ctx.fill_text(&tick_label(y, log_y), px as f64 - 6.0, py as f64 + 4.0);
+    }
+    ctx.save();
+    let _ = ctx.translate(14.0, (height - 40.0) / 2.0);
+    let _ = ctx.rotate(-std::f64::consts::FRAC_PI_2);
+    ctx.set_text_align("center");
+    let label = if log_y { format!("{y_desc} (log scale)") } else { y_desc.to_string() };
+    let _ = ctx.fill_text(&label, 0.0, 0.0);
+    ctx.restore();
+    Some(())
+}
+
+/// Redraws whenever `bars` changes; `fmt` writes a value for the table.
+#[component]
+pub fn BarChart(
+    #[prop(into)] bars: Signal<Vec<Bar>>,
+    title: &'static str,
+    y_desc: &'static str,
+    #[prop(default = false)] log_y: bool,
+    testid: &'static str,
+    #[prop(default = |v: f64| format!("{v}"))] fmt: fn(f64) -> String,
+) -> impl IntoView {
+    let canvas = NodeRef::<Canvas>::new();
+    Effect::new(move |_| {
+        let bs = bars.get();
+        if let Some(c) = canvas.get() {
+            draw(c, &bs, y_desc, log_y);
+        }
+    });
+    view! {
+        <figure class="chart" data-testid=testid>
+            <figcaption>{title}</figcaption>
+            <canvas node_ref=canvas width="760" height="300" role="img" aria-label=title></canvas>
+            <details>
+                <summary>"The numbers"</summary>
+                <table class="numbers">
+                    <tbody>
+                        {move || bars.get().into_iter().map(|b| view! {
+                            <tr data-label=b.label.clone() data-value=b.value><th scope="row">{b.label.clone()}</th><td>{fmt(b.value)}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </details>
+        </figure>
+    }
+}
