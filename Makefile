@@ -18,7 +18,7 @@ TRUNK_VERSION := 0.21.14
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: data setup setup-test serve build dist test test-native test-e2e bench bench-native bench-browser wasm-size
+.PHONY: fuzz data setup setup-test serve build dist test test-native test-e2e bench bench-native bench-browser wasm-size
 
 setup: data
 	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -51,10 +51,27 @@ build: setup
 	trunk build --release
 	$(MAKE) --no-print-directory wasm-size
 
-test: setup-test test-native build test-e2e
+test: setup-test test-native build test-e2e fuzz
 
 test-native:
 	cargo test --locked
+
+# The dataset parsers under libFuzzer (cargo-fuzz), FUZZ_SECS per target; seeds in fuzz/seeds.
+# cargo-fuzz's flags need a nightly rustc; RUSTC_BOOTSTRAP lets the machine's stable one take them.
+FUZZ_SECS ?= 30
+FUZZ_TARGETS := idx cifar files
+fuzz:
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cd fuzz
+	for t in $(FUZZ_TARGETS); do
+	  mkdir -p $(CARGO_TARGET_DIR)/fuzz-corpus/$$t
+	  log=$(CARGO_TARGET_DIR)/fuzz-$$t.log
+	  if ! RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none $$t $(CARGO_TARGET_DIR)/fuzz-corpus/$$t seeds/$$t -- \
+	      -max_total_time=$(FUZZ_SECS) -rss_limit_mb=2048 -print_final_stats=1 >$$log 2>&1; then
+	    tail -40 $$log; echo "fuzz target $$t failed (log: $$log; crashing input under fuzz/artifacts/$$t)"; exit 1
+	  fi
+	  echo "fuzz $$t: $$(grep -h 'stat::number_of_executed_units' $$log | awk '{print $$2}') inputs in $(FUZZ_SECS) s, no crash"
+	done
 
 test-e2e:
 	cd tests/e2e && node --test --test-concurrency=1 ./*.test.mjs
