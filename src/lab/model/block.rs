@@ -9,12 +9,17 @@ use burn::tensor::activation;
 
 use super::spec::{Act, BlockKind, Skip};
 
-/// He (fan-out) init for convs, as torchvision does for ResNets.
+/// He (fan-out) init for convs, as torchvision does for ResNets; no bias (BN follows).
 pub fn conv(cin: usize, cout: usize, k: usize, stride: usize, device: &Device) -> Conv2d {
+    conv_b(cin, cout, k, stride, false, device)
+}
+
+/// [`conv`] with an optional bias (the seeds' plain CNNs keep PyTorch's default bias).
+pub fn conv_b(cin: usize, cout: usize, k: usize, stride: usize, bias: bool, device: &Device) -> Conv2d {
     Conv2dConfig::new([cin, cout], [k, k])
         .with_stride([stride, stride])
         .with_padding(PaddingConfig2d::Explicit(k / 2, k / 2, k / 2, k / 2))
-        .with_bias(false)
+        .with_bias(bias)
         .with_initializer(Initializer::KaimingNormal { gain: 2f64.sqrt(), fan_out_only: true })
         .init(device)
 }
@@ -94,6 +99,21 @@ pub struct Block {
     #[module(skip)]
     act: Act,
     preact: bool,
+    /// Activation after the sum (every ResNet); Exercise 1's PlainConvNet ends its blocks at BN.
+    post_act: bool,
+}
+
+/// Block details that only the seeds' plain CNNs change.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BlockOpts {
+    pub bias: bool,
+    pub post_act: bool,
+}
+
+impl Default for BlockOpts {
+    fn default() -> Self {
+        BlockOpts { bias: false, post_act: true }
+    }
 }
 
 impl Block {
@@ -109,6 +129,23 @@ impl Block {
         act: Act,
         device: &Device,
     ) -> Self {
+        Self::with_opts(kind, cin, width, stride, skip, preact, act, BlockOpts::default(), device)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn with_opts(
+        kind: BlockKind,
+        cin: usize,
+        width: usize,
+        stride: usize,
+        skip: Skip,
+        preact: bool,
+        act: Act,
+        opts: BlockOpts,
+        device: &Device,
+    ) -> Self {
+        let b = opts.bias;
+        let conv = |cin, cout, k, stride, device| conv_b(cin, cout, k, stride, b, device);
         let cout = width * kind.expansion();
         let shape_changes = stride != 1 || cin != cout;
         let (conv1, conv2, conv3) = match kind {
@@ -154,6 +191,7 @@ impl Block {
             skip,
             act,
             preact,
+            post_act: opts.post_act,
         }
     }
 
@@ -240,7 +278,7 @@ impl Block {
             sum = sum + gb.forward(gc.forward(x));
         }
         // Pre-activation blocks leave the sum un-activated: a clean identity path.
-        let out = if self.preact { sum } else { apply_act(self.act, sum) };
+        let out = if self.preact || !self.post_act { sum } else { apply_act(self.act, sum) };
         if let Some(taps) = tap {
             taps.push(BlockTap { input, residual, output: out.clone() });
         }

@@ -5,7 +5,7 @@ use burn::nn::{BatchNorm, Linear, LinearConfig, PaddingConfig2d};
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 
-use super::block::{apply_act, bn, conv, conv_macs, Block, BlockTap};
+use super::block::{apply_act, bn, conv, conv_b, conv_macs, Block, BlockOpts, BlockTap};
 use super::spec::{Act, NetSpec, Stem};
 
 #[derive(Module, Debug)]
@@ -27,7 +27,7 @@ impl Net {
         let (stem_conv, stem_pool, mut c) = match spec.stem {
             Stem::Small { width } => (conv(spec.in_channels, width, 3, 1, device), None, width),
             Stem::Large { width } => (
-                conv(spec.in_channels, width, 7, 2, device),
+                conv_b(spec.in_channels, width, 7, 2, spec.conv_bias, device),
                 Some(
                     MaxPool2dConfig::new([3, 3])
                         .with_strides([2, 2])
@@ -42,7 +42,8 @@ impl Net {
         for stage in &spec.stages {
             for i in 0..stage.blocks {
                 let stride = if i == 0 { stage.stride } else { 1 };
-                let b = Block::new(spec.block, c, stage.width, stride, spec.skip, spec.preact, spec.act, device);
+                let opts = BlockOpts { bias: spec.conv_bias, post_act: spec.block_post_act };
+                let b = Block::with_opts(spec.block, c, stage.width, stride, spec.skip, spec.preact, spec.act, opts, device);
                 c = b.out_channels();
                 blocks.push(b);
             }
@@ -127,6 +128,21 @@ mod tests {
         // Option B (projection), as torch_bench.py and the tfjs peer build it.
         let b = ModelSpec::new(Family::Cifar, 20, Skip::Projection).resolve(3, 10);
         assert_eq!(crate::lab::probes::count_params(&Net::new(&b, &Device::flex())), 272_474);
+    }
+
+    #[test]
+    fn the_seeds_plain_cnns_are_exact() {
+        // Part 6's PlainDeepNet(num_classes=10): bias-free convs, 7×7 stem, 64→64→64→128→128.
+        assert_eq!(params("plaindeep6", 10), 306_506);
+        // Exercise 1's PlainConvNet(depth): biased convs, `depth` two-conv blocks at 64 channels.
+        assert_eq!(params("plainconv20", 10), 1_492_490);
+        assert_eq!(params("plainconv56", 10), 4_160_522);
+        // Exercise 2 adds identity skips: same parameters, blocks now end in F(x) + x.
+        assert_eq!(params("resconv20", 10), 1_492_490);
+        let spec = ModelSpec::from_name("plainconv20").unwrap().resolve(3, 10);
+        assert_eq!((spec.conv_bias, spec.block_post_act), (true, false));
+        let net = Net::new(&spec, &Device::flex());
+        assert_eq!(net.forward(Tensor::zeros([2, 3, 32, 32], &Device::flex())).dims(), [2, 10]);
     }
 
     #[test]

@@ -101,6 +101,13 @@ pub enum Family {
     /// The notebook's Part 1 stack: a 3×3 stem then (depth − 2)/2 two-conv blocks, the first half at
     /// width w, the second half at 2w (stride 2). depth counts conv layers + the classifier.
     Stack,
+    /// Notebook Part 6's `PlainDeepNet`: 7×7 stride-2 stem + max-pool, then two stages (w, 2w) of
+    /// (depth − 2)/4 two-conv blocks each; depth = 4n + 2 (the seed's net is depth 6, w = 64).
+    Compact,
+    /// Exercise 1's `PlainConvNet`: biased 7×7 stride-2 stem + max-pool, then `depth` two-conv blocks
+    /// at width w that end at BatchNorm (no activation after the block). `depth` counts blocks, as
+    /// the seed's `PlainConvNet(depth)` does: 2·depth + 2 weight layers.
+    ConvNet,
 }
 
 /// A model request: serialisable, used in experiment configs and URLs.
@@ -147,6 +154,10 @@ pub struct NetSpec {
     pub skip: Skip,
     pub preact: bool,
     pub act: Act,
+    /// Biased convolutions (the seeds' PlainConvNet keeps PyTorch's default).
+    pub conv_bias: bool,
+    /// Activation after each block's sum.
+    pub block_post_act: bool,
 }
 
 pub const IMAGENET_DEPTHS: [usize; 5] = [18, 34, 50, 101, 152];
@@ -154,7 +165,7 @@ pub const IMAGENET_DEPTHS: [usize; 5] = [18, 34, 50, 101, 152];
 impl ModelSpec {
     pub fn new(family: Family, depth: usize, skip: Skip) -> Self {
         let width = match family {
-            Family::Imagenet => 64,
+            Family::Imagenet | Family::Compact | Family::ConvNet => 64,
             _ => 16,
         };
         ModelSpec { family, depth, width, skip, preact: false, act: Act::Relu, bottleneck: false }
@@ -176,6 +187,10 @@ impl ModelSpec {
             "preresnet" => (Skip::Projection, true),
             "plain" => (Skip::None, false),
             "stack" => return ModelSpec::new(Family::Stack, depth, Skip::None).checked(),
+            "plaindeep" => return ModelSpec::new(Family::Compact, depth, Skip::None).checked(),
+            "resdeep" => return ModelSpec::new(Family::Compact, depth, Skip::Projection).checked(),
+            "plainconv" => return ModelSpec::new(Family::ConvNet, depth, Skip::None).checked(),
+            "resconv" => return ModelSpec::new(Family::ConvNet, depth, Skip::Identity).checked(),
             _ => return Err(unknown_model(name)),
         };
         let family = if IMAGENET_DEPTHS.contains(&depth) { Family::Imagenet } else { Family::Cifar };
@@ -204,6 +219,16 @@ impl ModelSpec {
                     return Err(format!("stack depth must be even, 4..=200, got {}", self.depth));
                 }
             }
+            Family::Compact => {
+                if self.depth < 6 || (self.depth - 2) % 4 != 0 || self.depth > 202 {
+                    return Err(format!("PlainDeepNet depth must be 4n+2 between 6 and 202 (the seed's is 6), got {}", self.depth));
+                }
+            }
+            Family::ConvNet => {
+                if !(1..=200).contains(&self.depth) {
+                    return Err(format!("PlainConvNet depth (blocks) must be 1..=200, got {}", self.depth));
+                }
+            }
         }
         if self.width == 0 || self.width > 512 {
             return Err(format!("width must be 1..=512, got {}", self.width));
@@ -216,6 +241,10 @@ impl ModelSpec {
         let base = match (self.family, self.skip) {
             (Family::Stack, Skip::None) => format!("Plain-{}", self.depth),
             (Family::Stack, _) => format!("Residual-{}", self.depth),
+            (Family::Compact, Skip::None) => format!("PlainDeepNet-{}", self.depth),
+            (Family::Compact, _) => format!("ResDeepNet-{}", self.depth),
+            (Family::ConvNet, Skip::None) => format!("PlainConvNet({})", self.depth),
+            (Family::ConvNet, _) => format!("ResConvNet({})", self.depth),
             (_, Skip::None) => format!("Plain-{}", self.depth),
             (_, _) if self.preact => format!("PreResNet-{}", self.depth),
             (_, _) => format!("ResNet-{}", self.depth),
@@ -263,15 +292,33 @@ impl ModelSpec {
                 }
                 (Stem::Small { width: w }, stages, BlockKind::Basic)
             }
+            Family::Compact => {
+                let n = (self.depth - 2) / 4;
+                let stages = vec![StageSpec { width: w, blocks: n, stride: 1 }, StageSpec { width: 2 * w, blocks: n, stride: 2 }];
+                (Stem::Large { width: w }, stages, BlockKind::Basic)
+            }
+            Family::ConvNet => (Stem::Large { width: w }, vec![StageSpec { width: w, blocks: self.depth, stride: 1 }], BlockKind::Basic),
         };
         let block = if self.bottleneck { BlockKind::Bottleneck } else { block };
-        NetSpec { in_channels, classes, stem, stages, block, skip: self.skip, preact: self.preact, act: self.act }
+        let seed_cnn = self.family == Family::ConvNet;
+        NetSpec {
+            in_channels,
+            classes,
+            stem,
+            stages,
+            block,
+            skip: self.skip,
+            preact: self.preact,
+            act: self.act,
+            conv_bias: seed_cnn,
+            block_post_act: !seed_cnn,
+        }
     }
 }
 
 fn unknown_model(name: &str) -> String {
     format!(
-        "unknown model '{name}': use resnetN or plainN (N = 18, 34, 50, 101, 152 for ImageNet nets; 6n+2 such as 20, 32, 44, 56, 110 for CIFAR nets), preresnetN, or stackN (even N)"
+        "unknown model '{name}': use resnetN or plainN (N = 18, 34, 50, 101, 152 for ImageNet nets; 6n+2 such as 20, 32, 44, 56, 110 for CIFAR nets), preresnetN, stackN (even N), plaindeepN / resdeepN (Part 6, N = 4n+2, e.g. 6), plainconvN / resconvN (Exercise 1/2, N blocks)"
     )
 }
 
@@ -281,6 +328,7 @@ pub fn catalogue() -> Vec<&'static str> {
         "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "plain18", "plain34", "resnet20", "resnet32",
         "resnet44", "resnet56", "resnet110", "resnet1202", "plain20", "plain32", "plain44", "plain56", "plain110",
         "preresnet20", "preresnet56", "preresnet110", "preresnet50", "stack10", "stack20", "stack30", "stack40",
+        "plaindeep6", "resdeep6", "plainconv20", "plainconv56", "resconv20",
     ]
 }
 
