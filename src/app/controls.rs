@@ -7,9 +7,9 @@ use leptos::prelude::*;
 pub fn Slider(
     id: String,
     label: String,
-    min: f64,
-    max: f64,
-    step: f64,
+    #[prop(into)] min: Signal<f64>,
+    #[prop(into)] max: Signal<f64>,
+    #[prop(into)] step: Signal<f64>,
     #[prop(into)] value: Signal<f64>,
     on_change: impl Fn(f64) + 'static,
     #[prop(optional, into)] disabled: Signal<bool>,
@@ -21,9 +21,9 @@ pub fn Slider(
             <input
                 type="range"
                 id=id2
-                min=min
-                max=max
-                step=step
+                min=move || min.get()
+                max=move || max.get()
+                step=move || step.get()
                 prop:value=move || value.get()
                 prop:disabled=move || disabled.get()
                 on:input=move |ev| {

@@ -8,7 +8,11 @@ mod data_page;
 mod gallery;
 mod landing;
 mod part1;
+mod part6;
 mod progress;
+mod run_details;
+mod runs;
+mod training_controls;
 pub mod worker_client;
 
 use leptos::prelude::*;
@@ -43,6 +47,18 @@ pub fn set_location_query(query: &str) {
     }
 }
 
+/// Keeps the URL equal to the page's settings (plus `?backend=` as given), so reloading or sharing
+/// the link restores them.
+pub fn sync_url(query: impl Fn() -> String + Send + Sync + 'static) {
+    Effect::new(move |_| {
+        let mut q = query();
+        if let Some(b) = backend_param() {
+            q.push_str(&format!("&backend={b}"));
+        }
+        set_location_query(&q);
+    });
+}
+
 /// `?backend=` as given, kept when a page rewrites the URL.
 pub fn backend_param() -> Option<String> {
     Query::parse(&location_query()).raw("backend").map(str::to_string)
@@ -72,6 +88,7 @@ fn App() -> impl IntoView {
         "" => landing::Landing().into_any(),
         "part1" => part1::Part1Page().into_any(),
         "data" => data_page::DataPageView().into_any(),
+        "part6" => part6::Part6Page().into_any(),
         slug => match catalogue::find(slug) {
             Some(card) => view! {
                 <section class="notice">

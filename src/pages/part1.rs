@@ -1,8 +1,9 @@
 //! Part 1 — the degradation problem: the page's settings, their URL form, and the runs they make.
 
 use super::query::{encode_pairs, Query};
-use crate::lab::data::{DataKind, DataSpec};
-use crate::lab::experiment::{ExperimentConfig, Schedule};
+use super::training::Training;
+use crate::lab::data::DataKind;
+use crate::lab::experiment::ExperimentConfig;
 use crate::lab::model::{Family, ModelSpec, Skip};
 
 pub const DEPTH_MIN: usize = 4;
@@ -15,13 +16,7 @@ pub struct Part1 {
     pub depths: Vec<usize>,
     pub width: usize,
     pub residual: bool,
-    pub data: DataKind,
-    pub samples: usize,
-    pub size: usize,
-    pub epochs: usize,
-    pub batch: usize,
-    pub lr: f64,
-    pub seed: u64,
+    pub train: Training,
 }
 
 impl Default for Part1 {
@@ -31,13 +26,7 @@ impl Default for Part1 {
             depths: vec![8, 16, 32],
             width: 8,
             residual: false,
-            data: DataKind::Gratings,
-            samples: 400,
-            size: 16,
-            epochs: 5,
-            batch: 32,
-            lr: 0.02,
-            seed: 42,
+            train: Training { data: DataKind::Gratings, samples: 400, size: 16, epochs: 5, batch: 32, lr: 0.02, augment: false, seed: 42 },
         }
     }
 }
@@ -65,32 +54,21 @@ impl Part1 {
                 "residual" => Some(true),
                 _ => None,
             }, "plain, residual"),
-            data: q.choice("data", d.data, DataKind::parse, &super::data::accepted_kinds()),
-            samples: q.int("samples", d.samples, 40, 5000),
-            size: q.int("size", d.size, 8, 32),
-            epochs: q.int("epochs", d.epochs, 1, 50),
-            batch: q.int("batch", d.batch, 4, 256),
-            lr: q.float("lr", d.lr, 1e-4, 1.0),
-            seed: q.int("seed", d.seed as usize, 0, 1_000_000) as u64,
+            train: Training::from_query(&mut q, &d.train),
         };
         (p, q.notes)
     }
 
     pub fn to_query(&self) -> String {
         let depths = self.depths.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",");
-        encode_pairs(&[
+        let mut pairs = vec![
             ("page", "part1".into()),
             ("depths", depths),
             ("width", self.width.to_string()),
             ("skip", if self.residual { "residual" } else { "plain" }.into()),
-            ("data", self.data.name().into()),
-            ("samples", self.samples.to_string()),
-            ("size", self.size.to_string()),
-            ("epochs", self.epochs.to_string()),
-            ("batch", self.batch.to_string()),
-            ("lr", self.lr.to_string()),
-            ("seed", self.seed.to_string()),
-        ])
+        ];
+        pairs.extend(self.train.pairs());
+        encode_pairs(&pairs)
     }
 
     /// One training run per depth: same data, same seed, same optimiser.
@@ -98,23 +76,7 @@ impl Part1 {
         let skip = if self.residual { Skip::Projection } else { Skip::None };
         self.depths
             .iter()
-            .map(|&depth| {
-                let model = ModelSpec::new(Family::Stack, depth, skip).with_width(self.width);
-                ExperimentConfig {
-                    label: model.label(),
-                    model,
-                    data: DataSpec { kind: self.data, samples: self.samples, size: self.size, channels: 3, classes: 10 }.normalised(),
-                    epochs: self.epochs,
-                    batch: self.batch,
-                    lr: self.lr,
-                    momentum: 0.9,
-                    weight_decay: 0.0,
-                    schedule: Schedule::Constant,
-                    seed: self.seed,
-                    max_steps: None,
-                    augment: false,
-                }
-            })
+            .map(|&depth| self.train.config(ModelSpec::new(Family::Stack, depth, skip).with_width(self.width)))
             .collect()
     }
 }
@@ -125,7 +87,8 @@ mod tests {
 
     #[test]
     fn round_trips_through_the_url() {
-        let p = Part1 { depths: vec![6, 20], residual: true, lr: 0.005, seed: 7, ..Part1::default() };
+        let mut p = Part1 { depths: vec![6, 20], residual: true, ..Part1::default() };
+        (p.train.lr, p.train.seed) = (0.005, 7);
         let (back, notes) = Part1::from_query(&p.to_query());
         assert_eq!(back, p);
         assert!(notes.is_empty());
@@ -137,7 +100,7 @@ mod tests {
         assert_eq!(p.depths, vec![4, 10, 60]);
         assert_eq!(p.width, 2);
         assert!(!p.residual);
-        assert_eq!(p.lr, Part1::default().lr);
+        assert_eq!(p.train.lr, Part1::default().train.lr);
         assert!(notes.iter().any(|n| n.contains("sideways")), "{notes:?}");
         assert!(notes.len() >= 5, "{notes:?}");
     }

@@ -1,0 +1,102 @@
+//! Part 6 — ResNet vs plain showdown: the same network with and without shortcuts, trained side by
+//! side on the same data and seed, curves overlaid.
+
+use leptos::prelude::*;
+
+use super::chart::LineChart;
+use super::controls::{Select, Slider};
+use super::progress::Progress;
+use super::run_details::RunDetails;
+use super::runs::Runs;
+use super::training_controls::TrainingControls;
+use super::{location_query, sync_url, BackendStatus};
+use crate::lab::model::{Family, Skip};
+use crate::pages::part6::{depth_rule, readout, Part6, DEPTH_MAX};
+
+/// Deepest default-friendly net on the CPU; WebGPU gets the full range.
+const CPU_DEPTH_MAX: usize = 56;
+
+#[component]
+pub fn Part6Page() -> impl IntoView {
+    let (initial, notes) = Part6::from_query(&location_query());
+    let settings = RwSignal::new(initial);
+    let runs = Runs::new();
+    let running = runs.running();
+    sync_url(move || settings.with(|s| s.to_query()));
+    let backend = use_context::<RwSignal<BackendStatus>>();
+    let on_gpu = move || backend.is_some_and(|b| b.with(|s| matches!(s, BackendStatus::Ready { name, .. } if name == "webgpu")));
+    let depth_max = Signal::derive(move || {
+        let (step, _) = depth_rule(settings.with(|s| s.family));
+        let cap = if on_gpu() { DEPTH_MAX } else { CPU_DEPTH_MAX.max(settings.with(|s| s.depth)) };
+        ((cap - 2) / step * step + 2) as f64
+    });
+    let sentences = move || runs.view.with(|r| if r.phase == crate::pages::run_view::Phase::Running { vec![] } else { readout(&r.series) });
+
+    view! {
+        <article class="page">
+            <h1>"Part 6 — ResNet vs plain showdown"</h1>
+            <p class="lede">
+                "Two networks that differ in one thing only: the second adds its input back after every block ("
+                <code>"F(x) + x"</code>"). Same depth, same width, same data, same seed, same optimiser. Watch "
+                "both loss curves and the gradient norms: how much of the gradient reaches the first layers, with "
+                "and without the shortcut? Push the depth up and train again."
+            </p>
+            {(!notes.is_empty()).then(|| view! {
+                <ul class="clamp-notes" data-testid="clamp-notes" role="alert">
+                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                </ul>
+            })}
+            <form class="controls" on:submit=|ev| ev.prevent_default()>
+                <fieldset>
+                    <legend>"Network"</legend>
+                    <Select
+                        id="family"
+                        label="Architecture"
+                        options=vec![("cifar", "He et al. CIFAR nets (3×3 stem, 16/32/64 × width/16)"), ("plaindeep", "The notebook's PlainDeepNet (7×7 stem + max-pool)")]
+                        value=Signal::derive(move || String::from(if settings.with(|s| s.family) == Family::Compact { "plaindeep" } else { "cifar" }))
+                        on_change=move |v| settings.update(|s| {
+                            s.family = if v == "plaindeep" { Family::Compact } else { Family::Cifar };
+                            let (step, min) = depth_rule(s.family);
+                            s.depth = ((s.depth.max(min) - 2) / step * step + 2).max(min);
+                        })
+                        disabled=running
+                    />
+                    <Slider id="depth".into() label="Depth (weight layers)".into()
+                        min=Signal::derive(move || depth_rule(settings.with(|s| s.family)).1 as f64) max=depth_max
+                        step=Signal::derive(move || depth_rule(settings.with(|s| s.family)).0 as f64)
+                        value=Signal::derive(move || settings.with(|s| s.depth as f64))
+                        on_change=move |v| settings.update(|s| {
+                            let (step, min) = depth_rule(s.family);
+                            s.depth = (((v as usize).max(min) - 2) / step * step + 2).max(min);
+                        })
+                        disabled=running />
+                    <Slider id="width".into() label="Width (channels of the first stage)".into() min=2.0 max=64.0 step=2.0
+                        value=Signal::derive(move || settings.with(|s| s.width as f64))
+                        on_change=move |v| settings.update(|s| s.width = v as usize) disabled=running />
+                    <Select
+                        id="skip"
+                        label="Residual twin's shortcut where the shape changes"
+                        options=vec![("identity", "identity, zero-padded (option A, no parameters)"), ("projection", "1×1 projection (option B)")]
+                        value=Signal::derive(move || settings.with(|s| s.skip.name().to_string()))
+                        on_change=move |v| settings.update(|s| s.skip = Skip::parse(&v).unwrap_or(s.skip))
+                        disabled=running
+                    />
+                </fieldset>
+                <TrainingControls settings=settings get=|s: &Part6| &s.train set=|s: &mut Part6| &mut s.train running=running />
+                <div class="actions">
+                    <button type="button" class="primary" data-testid="train" prop:disabled=running
+                        on:click=move |_| runs.start(settings.with(|s| s.configs()))>"Train both"</button>
+                </div>
+            </form>
+            <Progress run=runs.view on_cancel=move || runs.cancel() />
+            <LineChart lines=runs.loss_lines() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
+            <LineChart lines=runs.grad_norm_lines() title="Global gradient norm per step" x_desc="step" y_desc="‖∇‖" log_y=true testid="gradnorm-chart" />
+            <LineChart lines=runs.layer_grad_lines() title="Gradient norm per layer (mean over steps), input → output" x_desc="weight layer" y_desc="‖∇W‖" log_y=true testid="grad-chart" />
+            <section class="readout" data-testid="readout" aria-live="polite">
+                <h2>"What this run shows"</h2>
+                <ul>{move || sentences().into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
+                <RunDetails run=runs.view />
+            </section>
+        </article>
+    }
+}

@@ -1,0 +1,24 @@
+//! Each finished series' numbers, as a list that people and tests can read.
+
+use leptos::prelude::*;
+
+use crate::pages::run_view::RunView;
+
+#[component]
+pub fn RunDetails(#[prop(into)] run: Signal<RunView>) -> impl IntoView {
+    view! {
+        <h3>"Run details"</h3>
+        <ul class="details" data-testid="details">
+            {move || run.with(|r| r.series.iter().filter_map(|s| s.summary.clone()).map(|m| view! {
+                <li data-series=m.label.clone() data-first-loss=m.first_loss data-final-loss=m.final_loss
+                    data-val-acc=m.final_val_accuracy data-ips=m.images_per_sec data-params=m.params
+                    data-grad-ratio=m.first_last_grad_ratio data-mean-grad=m.mean_grad_norm>
+                    {format!(
+                        "{}: {} parameters, first-step loss {:.3} → last-epoch loss {:.3}, held-out accuracy {:.0}%, {:.0} images/s",
+                        m.label, m.params, m.first_loss, m.final_loss, m.final_val_accuracy * 100.0, m.images_per_sec
+                    )}
+                </li>
+            }).collect_view())}
+        </ul>
+    }
+}

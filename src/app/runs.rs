@@ -1,0 +1,62 @@
+//! A page's training run: start it in the worker, fold its events into a [`RunView`], cancel it, and
+//! the chart lines every training page draws from it.
+
+use leptos::prelude::*;
+
+use super::chart::Line;
+use super::worker_client;
+use crate::lab::experiment::ExperimentConfig;
+use crate::pages::run_view::{Phase, RunView};
+
+#[derive(Clone, Copy)]
+pub struct Runs {
+    pub view: RwSignal<RunView>,
+}
+
+impl Runs {
+    pub fn new() -> Self {
+        Runs { view: RwSignal::new(RunView::default()) }
+    }
+
+    pub fn running(self) -> Signal<bool> {
+        Signal::derive(move || self.view.with(|r| r.phase == Phase::Running))
+    }
+
+    pub fn start(self, configs: Vec<ExperimentConfig>) {
+        let planned = configs.iter().map(|c| c.steps_total()).sum();
+        let labels = configs.iter().map(|c| c.label.clone()).collect();
+        let view = self.view;
+        let id = worker_client::run(configs, move |msg| view.update(|r| r.apply(msg, js_sys::Date::now())));
+        view.set(RunView::start(id, labels, planned, js_sys::Date::now()));
+    }
+
+    pub fn cancel(self) {
+        worker_client::cancel(self.view.with_untracked(|r| r.id));
+    }
+
+    /// Training loss per step, one line per series.
+    pub fn loss_lines(self) -> Signal<Vec<Line>> {
+        Signal::derive(move || self.view.with(|r| r.series.iter().map(|s| Line { label: s.label.clone(), points: s.losses.clone() }).collect()))
+    }
+
+    /// Global gradient norm per step.
+    pub fn grad_norm_lines(self) -> Signal<Vec<Line>> {
+        Signal::derive(move || self.view.with(|r| r.series.iter().map(|s| Line { label: s.label.clone(), points: s.grad_norms.clone() }).collect()))
+    }
+
+    /// Each weight layer's gradient norm, averaged over the steps so far (input → output).
+    pub fn layer_grad_lines(self) -> Signal<Vec<Line>> {
+        Signal::derive(move || {
+            self.view.with(|r| {
+                r.series
+                    .iter()
+                    .filter(|s| s.grad_steps > 0)
+                    .map(|s| Line {
+                        label: s.label.clone(),
+                        points: s.mean_layer_grads().into_iter().enumerate().map(|(i, g)| (i as f32 + 1.0, g)).collect(),
+                    })
+                    .collect()
+            })
+        })
+    }
+}

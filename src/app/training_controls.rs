@@ -1,0 +1,74 @@
+//! The data and optimiser controls every training page shares (bound to a page's [`Training`]).
+
+use leptos::prelude::*;
+
+use super::controls::{Select, Slider};
+use crate::lab::data::DataKind;
+use crate::pages::training::{Training, LR_CHOICES, SAMPLES_MAX};
+
+/// `get`/`set` reach the page's [`Training`] inside its settings signal.
+#[component]
+pub fn TrainingControls<S: Send + Sync + 'static>(
+    settings: RwSignal<S>,
+    get: fn(&S) -> &Training,
+    set: fn(&mut S) -> &mut Training,
+    #[prop(into)] running: Signal<bool>,
+) -> impl IntoView {
+    let read = move |f: fn(&Training) -> f64| Signal::derive(move || settings.with(|s| f(get(s))));
+    view! {
+        <fieldset>
+            <legend>"Data and training"</legend>
+            <Select
+                id="data"
+                label="Dataset"
+                options=DataKind::ALL.iter().map(|k| (k.name(), k.title())).collect()
+                value=Signal::derive(move || settings.with(|s| get(s).data.name().to_string()))
+                on_change=move |v| settings.update(|s| { let t = set(s); t.data = DataKind::parse(&v).unwrap_or(t.data) })
+                disabled=running
+            />
+            <Slider id="samples".into() label="Samples (a fifth held out)".into() min=40.0 max=SAMPLES_MAX as f64 step=40.0
+                value=read(|t| t.samples as f64)
+                on_change=move |v| settings.update(|s| set(s).samples = v as usize) disabled=running />
+            <Show
+                when=move || !settings.with(|s| get(s).data.is_real())
+                fallback=move || view! { <p class="hint">"Image size and channels come from the dataset. "<a href="?page=data">"See the data"</a></p> }
+            >
+                <Slider id="size".into() label="Image size (pixels)".into() min=8.0 max=32.0 step=8.0
+                    value=read(|t| t.size as f64)
+                    on_change=move |v| settings.update(|s| set(s).size = v as usize) disabled=running />
+            </Show>
+            <Slider id="epochs".into() label="Epochs".into() min=1.0 max=50.0 step=1.0
+                value=read(|t| t.epochs as f64)
+                on_change=move |v| settings.update(|s| set(s).epochs = v as usize) disabled=running />
+            <Slider id="batch".into() label="Batch size".into() min=4.0 max=256.0 step=4.0
+                value=read(|t| t.batch as f64)
+                on_change=move |v| settings.update(|s| set(s).batch = v as usize) disabled=running />
+            <Select
+                id="lr"
+                label="Learning rate (SGD, momentum 0.9)"
+                options=LR_CHOICES.iter().map(|v| (*v, *v)).collect()
+                value=Signal::derive(move || settings.with(|s| get(s).lr.to_string()))
+                on_change=move |v| settings.update(|s| { let t = set(s); t.lr = v.parse().unwrap_or(t.lr) })
+                disabled=running
+            />
+            <div class="control check">
+                <input id="augment" type="checkbox"
+                    prop:checked=move || settings.with(|s| get(s).augment)
+                    prop:disabled=running
+                    on:change=move |ev| settings.update(|s| set(s).augment = event_target_checked(&ev)) />
+                <label for="augment">"Augment (random crop; flips only where they keep the label)"</label>
+            </div>
+            <div class="control">
+                <label for="seed">"Seed"</label>
+                <input id="seed" type="number" min="0" max="1000000"
+                    prop:value=move || settings.with(|s| get(s).seed.to_string())
+                    prop:disabled=running
+                    on:change=move |ev| {
+                        if let Ok(v) = event_target_value(&ev).parse::<u64>() {
+                            settings.update(|s| set(s).seed = v.min(1_000_000))
+                        }
+                    } />
+            </div>
+        </fieldset>
+    }
+}

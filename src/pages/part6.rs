@@ -1,0 +1,186 @@
+//! Part 6 — ResNet vs plain showdown: one depth, trained twice on the same data and seed, once
+//! without skips and once with them.
+
+use super::query::{encode_pairs, Query};
+use super::run_view::Series;
+use super::training::Training;
+use crate::lab::data::DataKind;
+use crate::lab::experiment::ExperimentConfig;
+use crate::lab::model::{Family, ModelSpec, Skip};
+
+/// Deepest net the page offers; the CPU default stays far below it.
+pub const DEPTH_MAX: usize = 110;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Part6 {
+    /// `Cifar` (He et al.'s 6n+2 nets) or `Compact` (the seed's PlainDeepNet, 4n+2).
+    pub family: Family,
+    pub depth: usize,
+    pub width: usize,
+    /// The residual twin's shortcut: identity (option A) or projection.
+    pub skip: Skip,
+    pub train: Training,
+}
+
+impl Default for Part6 {
+    fn default() -> Self {
+        Part6 {
+            family: Family::Cifar,
+            depth: 20,
+            width: 8,
+            skip: Skip::Identity,
+            train: Training { data: DataKind::Gratings, samples: 640, size: 16, epochs: 3, batch: 32, lr: 0.05, augment: false, seed: 42 },
+        }
+    }
+}
+
+/// Depth step and minimum of a family: depth = step·n + 2.
+pub fn depth_rule(family: Family) -> (usize, usize) {
+    match family {
+        Family::Compact => (4, 6),
+        _ => (6, 8),
+    }
+}
+
+impl Part6 {
+    pub fn from_query(query: &str) -> (Part6, Vec<String>) {
+        let d = Part6::default();
+        let mut q = Query::parse(query);
+        let family = q.choice("family", d.family, |s| match s {
+            "cifar" => Some(Family::Cifar),
+            "plaindeep" => Some(Family::Compact),
+            _ => None,
+        }, "cifar, plaindeep");
+        let (step, min) = depth_rule(family);
+        let mut depth = q.int("depth", d.depth, min, DEPTH_MAX);
+        if (depth - 2) % step != 0 {
+            let fixed = (depth - 2) / step * step + 2;
+            q.notes.push(format!("depth: {depth} is not {step}n+2; using {fixed}"));
+            depth = fixed;
+        }
+        let p = Part6 {
+            family,
+            depth,
+            width: q.int("width", d.width, 2, 64),
+            skip: q.choice("skip", d.skip, |s| match s {
+                "identity" => Some(Skip::Identity),
+                "projection" => Some(Skip::Projection),
+                _ => None,
+            }, "identity, projection"),
+            train: Training::from_query(&mut q, &d.train),
+        };
+        (p, q.notes)
+    }
+
+    pub fn to_query(&self) -> String {
+        let mut pairs = vec![
+            ("page", "part6".into()),
+            ("family", if self.family == Family::Compact { "plaindeep" } else { "cifar" }.into()),
+            ("depth", self.depth.to_string()),
+            ("width", self.width.to_string()),
+            ("skip", self.skip.name().into()),
+        ];
+        pairs.extend(self.train.pairs());
+        encode_pairs(&pairs)
+    }
+
+    /// The plain net and its residual twin: identical but for the shortcuts.
+    pub fn configs(&self) -> Vec<ExperimentConfig> {
+        [Skip::None, self.skip]
+            .into_iter()
+            .map(|skip| self.train.config(ModelSpec::new(self.family, self.depth, skip).with_width(self.width)))
+            .collect()
+    }
+}
+
+/// Sentences from the two finished series (plain first).
+pub fn readout(series: &[Series]) -> Vec<String> {
+    let mut out: Vec<String> = series.iter().filter_map(|s| s.failed.as_ref().map(|f| format!("{}: {f}", s.label))).collect();
+    let done: Vec<_> = series.iter().filter_map(|s| s.summary.as_ref().map(|m| (s.label.as_str(), m))).collect();
+    let [(pl, p), (rl, r)] = done.as_slice() else { return out };
+    let verdict = if r.final_loss < p.final_loss { "lower" } else { "higher" };
+    out.push(format!(
+        "Final training loss: {pl} {:.3}, {rl} {:.3} — the residual net ended {verdict} ({:+.0}%).",
+        p.final_loss,
+        r.final_loss,
+        (r.final_loss / p.final_loss - 1.0) * 100.0
+    ));
+    out.push(format!(
+        "Held-out accuracy: {pl} {:.1}%, {rl} {:.1}%.",
+        p.final_val_accuracy * 100.0,
+        r.final_val_accuracy * 100.0
+    ));
+    out.push(format!(
+        "Gradient at the first layer relative to the last (mean over steps): {pl} {:.3}×, {rl} {:.3}×{}",
+        p.first_last_grad_ratio,
+        r.first_last_grad_ratio,
+        if r.first_last_grad_ratio > p.first_last_grad_ratio {
+            " — more of the signal reaches the early layers through the shortcuts."
+        } else {
+            " — here the shortcuts did not raise the early layers' share."
+        }
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::experiment::Summary;
+
+    #[test]
+    fn url_round_trip_and_depth_rule() {
+        let mut p = Part6 { family: Family::Compact, depth: 10, skip: Skip::Projection, ..Part6::default() };
+        p.train.lr = 0.1;
+        assert_eq!(Part6::from_query(&p.to_query()), (p, vec![]));
+        let (p, notes) = Part6::from_query("depth=23&family=vgg");
+        assert_eq!((p.family, p.depth), (Family::Cifar, 20));
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        let (p, _) = Part6::from_query("depth=999");
+        assert_eq!(p.depth, 110);
+    }
+
+    #[test]
+    fn twins_differ_only_in_skips() {
+        let c = Part6::default().configs();
+        assert_eq!(c.len(), 2);
+        assert_eq!((c[0].model.skip, c[1].model.skip), (Skip::None, Skip::Identity));
+        assert_eq!((c[0].label.as_str(), c[1].label.as_str()), ("Plain-20", "ResNet-20"));
+        assert_eq!(c[0].data, c[1].data);
+        assert_eq!(c[0].seed, c[1].seed);
+        c.iter().for_each(|c| c.validate().unwrap());
+        let c = Part6 { family: Family::Compact, depth: 6, ..Part6::default() }.configs();
+        assert_eq!(c[0].label, "PlainDeepNet-6");
+    }
+
+    fn done(label: &str, loss: f32, ratio: f32) -> Series {
+        Series {
+            label: label.into(),
+            summary: Some(Summary {
+                label: label.into(),
+                params: 1,
+                steps: 1,
+                first_loss: 2.3,
+                final_loss: loss,
+                final_train_accuracy: 0.5,
+                final_val_accuracy: 0.5,
+                mean_grad_norm: 1.0,
+                first_last_grad_ratio: ratio,
+                elapsed_ms: 1.0,
+                images_per_sec: 1.0,
+            }),
+            ..Series::default()
+        }
+    }
+
+    #[test]
+    fn readout_follows_the_numbers() {
+        let r = readout(&[done("Plain-20", 2.0, 0.1), done("ResNet-20", 1.0, 0.4)]);
+        assert!(r[0].contains("ended lower (-50%)"), "{r:?}");
+        assert!(r[2].contains("more of the signal"), "{r:?}");
+        let r = readout(&[done("Plain-20", 1.0, 0.4), done("ResNet-20", 1.5, 0.1)]);
+        assert!(r[0].contains("ended higher"), "{r:?}");
+        assert!(r[2].contains("did not raise"), "{r:?}");
+        assert!(readout(&[done("Plain-20", 1.0, 0.4)]).is_empty());
+    }
+}

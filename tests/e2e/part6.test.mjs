@@ -1,0 +1,45 @@
+// Part 6: the same depth with and without skips, trained side by side.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openPage, screenshot, canvasHasInk } from './harness.mjs';
+
+let server, base, browser;
+before(async () => {
+  ({ server, base } = await serve());
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+test('Part 6 trains a plain net and its residual twin on the same data and overlays their curves', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${base}?page=part6&depth=8&samples=320&epochs=2&batch=32&backend=cpu`);
+  await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  // Deeper by one step with the keyboard: 8 → 14 (6n+2).
+  await page.focus('#depth');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => location.search.includes('depth=14'));
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress][data-phase=running]', { timeout: 10_000 });
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 180_000 });
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'done');
+
+  for (const chart of ['loss-chart', 'gradnorm-chart', 'grad-chart']) {
+    const series = await page.$$eval(`[data-testid=${chart}] .legend li`, (lis) => lis.map((li) => li.dataset.series));
+    assert.deepEqual(series, ['Plain-14', 'ResNet-14'], chart);
+    assert.ok(await canvasHasInk(page, `[data-testid=${chart}]`) > 200, `${chart} has drawn lines`);
+  }
+  const points = await page.$$eval('[data-testid=loss-chart] .legend li', (lis) => lis.map((li) => Number(li.dataset.points)));
+  assert.deepEqual(points, [16, 16], 'both trained 2 epochs × 8 steps');
+  const d = await page.$$eval('[data-testid=details] li', (lis) => lis.map((li) => ({ ...li.dataset })));
+  assert.equal(d.length, 2);
+  assert.equal(d[0].params, d[1].params, 'option-A shortcuts add no parameters');
+  for (const s of d) assert.ok(Number(s.finalLoss) < Number(s.firstLoss), JSON.stringify(s));
+  const readout = await page.textContent('[data-testid=readout]');
+  assert.match(readout, /Final training loss: Plain-14 \d\.\d{3}, ResNet-14 \d\.\d{3}/);
+  assert.match(readout, /Gradient at the first layer/);
+  await screenshot(page, 'part6');
+  assert.deepEqual(page.errors, []);
+});
