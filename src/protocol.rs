@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::lab::data::{DataKind, DataSpec};
 use crate::lab::experiment::{Event, ExperimentConfig};
+use crate::lab::model::Skip;
+use crate::lab::report::{BlockAnatomy, ModelInfo};
 
 /// Which compute backend the page asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +38,26 @@ pub enum ToWorker {
     /// the site first. (The user's own files come as a `{cmd: "load_files", files: [File]}` object
     /// instead, since `File`s cannot travel as JSON.)
     Preview { spec: DataSpec, seed: u64, count: usize },
+    /// Measure built models without training them; results come back as [`FromWorker::Inspected`],
+    /// one per item, then `Finished`.
+    Inspect { id: u32, request: Inspect },
+}
+
+/// What a page asks the worker to measure.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Inspect {
+    /// Part 3: size, cost and a timed forward pass of each named model (`lab info` names).
+    Models { names: Vec<String>, channels: usize, size: usize },
+    /// Part 2: one BasicBlock opened up.
+    Block { cin: usize, width: usize, stride: usize, skip: Skip, size: usize, seed: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Inspection {
+    Model { info: ModelInfo, forward_ms: f64 },
+    Block { anatomy: BlockAnatomy },
 }
 
 /// A dataset as the Data page shows it.
@@ -67,6 +89,8 @@ pub enum FromWorker {
     Event { id: u32, series: usize, event: Event },
     /// The whole request has ended (finished, cancelled or failed).
     Finished { id: u32, cancelled: bool, error: Option<String> },
+    /// One measured item of an [`ToWorker::Inspect`] request.
+    Inspected { id: u32, index: usize, result: Inspection },
     /// Loading a real dataset: `stage` in words, `fraction` of it done (0..=1).
     DataProgress { stage: String, fraction: f64 },
     Data { preview: DataPreview },

@@ -230,3 +230,40 @@ fn fashion_mnist_loads_verified_and_trains() {
     let (r, _) = train(&cfg);
     assert!(matches!(r, Err(RunError::Invalid(m)) if m.contains("not loaded")));
 }
+
+/// Part 2's measurement: the gradient at x splits exactly into the residual path and the shortcut.
+#[test]
+fn block_anatomy_paths_add_up() {
+    use resnet_lab::lab::probes::block_anatomy;
+    let d = Device::flex();
+    let a = block_on(block_anatomy(16, 16, 1, Skip::Identity, 8, 3, &d)).unwrap();
+    let shapes: Vec<_> = a.stages.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+    assert_eq!(shapes.first().unwrap(), &("input x", [2, 16, 8, 8]));
+    assert_eq!(shapes.last().unwrap(), &("relu → output", [2, 16, 8, 8]));
+    assert!(shapes.iter().any(|(n, _)| *n == "shortcut: identity"));
+    // Identity shortcut: its Jacobian is I, so the gradient through it is g itself.
+    assert!((a.grad_shortcut - a.grad_at_sum).abs() < 1e-4 * a.grad_at_sum, "{a:?}");
+    assert!(a.grad_mismatch < 1e-4 * a.grad_total, "paths add up: {a:?}");
+    assert_eq!(a.params, 2 * (16 * 16 * 9) + 2 * 32);
+
+    let p = block_on(block_anatomy(16, 32, 2, Skip::Projection, 8, 3, &d)).unwrap();
+    assert_eq!(p.stages.last().unwrap().1, [2, 32, 4, 4]);
+    assert_eq!(p.params, 16 * 32 * 9 + 32 * 32 * 9 + 2 * 64 + 16 * 32 + 64);
+    assert!(p.grad_mismatch < 1e-4 * p.grad_total, "{p:?}");
+
+    let plain = block_on(block_anatomy(16, 16, 1, Skip::None, 8, 3, &d)).unwrap();
+    assert_eq!(plain.grad_shortcut, 0.0);
+    assert!((plain.grad_residual - plain.grad_total).abs() < 1e-4 * plain.grad_total);
+    assert!(block_on(block_anatomy(16, 16, 1, Skip::Dense, 8, 3, &d)).is_err());
+}
+
+#[test]
+fn timed_model_info_runs_a_forward_pass() {
+    use resnet_lab::lab::probes::timed_model_info;
+    let t0 = std::time::Instant::now();
+    let now = move || t0.elapsed().as_secs_f64() * 1000.0;
+    let spec = ModelSpec::from_name("resnet20").unwrap();
+    let (info, ms) = block_on(timed_model_info(&spec, 3, 32, 10, &Device::flex(), &now)).unwrap();
+    assert_eq!((info.params, info.blocks, info.output_shape), (269_722, 9, [1, 10]));
+    assert!(ms > 0.0 && ms < 10_000.0, "{ms}");
+}

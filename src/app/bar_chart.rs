@@ -70,7 +70,7 @@ fn draw(canvas: web_sys::HtmlCanvasElement, bars: &[Bar], y_desc: &str, log_y: b
 #[component]
 pub fn BarChart(
     #[prop(into)] bars: Signal<Vec<Bar>>,
-    title: &'static str,
+    #[prop(into)] title: Signal<&'static str>,
     y_desc: &'static str,
     #[prop(default = false)] log_y: bool,
     testid: &'static str,
@@ -85,8 +85,8 @@ pub fn BarChart(
     });
     view! {
         <figure class="chart" data-testid=testid>
-            <figcaption>{title}</figcaption>
-            <canvas node_ref=canvas width="760" height="300" role="img" aria-label=title></canvas>
+            <figcaption>{move || title.get()}</figcaption>
+            <canvas node_ref=canvas width="760" height="300" role="img" aria-label=move || title.get()></canvas>
             <details>
                 <summary>"The numbers"</summary>
                 <table class="numbers">

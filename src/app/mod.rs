@@ -8,6 +8,7 @@ mod data_page;
 mod gallery;
 mod landing;
 mod part1;
+mod part3;
 mod part6;
 mod progress;
 mod run_details;
@@ -89,6 +90,7 @@ fn App() -> impl IntoView {
         "part1" => part1::Part1Page().into_any(),
         "data" => data_page::DataPageView().into_any(),
         "part6" => part6::Part6Page().into_any(),
+        "part3" => part3::Part3Page().into_any(),
         slug => match catalogue::find(slug) {
             Some(card) => view! {
                 <section class="notice">

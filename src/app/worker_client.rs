@@ -163,6 +163,13 @@ pub fn run(configs: Vec<crate::lab::experiment::ExperimentConfig>, listener: imp
     id
 }
 
+/// Asks the worker to measure models; replies come as `Inspected` then `Finished` with the id.
+pub fn inspect(request: crate::protocol::Inspect, listener: impl Fn(&FromWorker) + 'static) -> u32 {
+    let id = listen(listener);
+    send(&ToWorker::Inspect { id, request });
+    id
+}
+
 /// Asks for a dataset's description and gallery (loading a real set from the site if needed).
 pub fn preview(spec: crate::lab::data::DataSpec, seed: u64, count: usize, listener: impl Fn(&FromWorker) + 'static) {
     listen(listener);

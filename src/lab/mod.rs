@@ -5,6 +5,7 @@
 pub mod data;
 pub mod experiment;
 pub mod model;
+pub mod report;
 pub mod rng;
 
 #[cfg(feature = "compute")]

@@ -3,11 +3,11 @@
 use burn::module::{ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use super::model::{BlockTap, ModelSpec, Net};
+use super::model::{Act, Block, BlockKind, BlockTap, ModelSpec, Net, Skip};
 use super::train::read_floats;
 use super::experiment::RunError;
+pub use super::report::{BlockAnatomy, BlockStats, FeatureMaps, ModelInfo, Stats, HIST_BINS};
 
 /// Collects every weight matrix/kernel (rank 4 convs, rank 2 linears) in module order.
 struct WeightWalker<'a> {
@@ -44,7 +44,7 @@ impl ModuleVisitor for WeightWalker<'_> {
 
 /// Learnable parameters, as PyTorch counts them: BatchNorm's running mean/var are buffers, not
 /// parameters (burn's `num_params` counts them too).
-pub fn count_params(model: &Net) -> usize {
+pub fn count_params<M: burn::module::Module>(model: &M) -> usize {
     struct Counter {
         path: Vec<String>,
         total: usize,
@@ -81,51 +81,7 @@ pub fn grad_squares(model: &Net, grads: &GradientsParams) -> Vec<Tensor<1>> {
     w.squares
 }
 
-/// Summary statistics of a set of activations.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
-pub struct Stats {
-    pub mean: f32,
-    pub std: f32,
-    pub min: f32,
-    pub max: f32,
-    /// Fraction of exact zeros (sparsity).
-    pub zero_frac: f32,
-    pub mean_abs: f32,
-    /// Counts in [`HIST_BINS`] equal-width bins from `min` to `max` (Exercise 3's distributions).
-    pub histogram: Vec<u32>,
-}
 
-pub const HIST_BINS: usize = 20;
-
-impl Stats {
-    pub fn of(values: &[f32]) -> Stats {
-        if values.is_empty() {
-            return Stats::default();
-        }
-        let n = values.len() as f64;
-        let mean = values.iter().map(|&v| v as f64).sum::<f64>() / n;
-        let var = values.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
-        Stats {
-            mean: mean as f32,
-            std: var.sqrt() as f32,
-            min: values.iter().copied().fold(f32::INFINITY, f32::min),
-            max: values.iter().copied().fold(f32::NEG_INFINITY, f32::max),
-            zero_frac: (values.iter().filter(|&&v| v == 0.0).count() as f64 / n) as f32,
-            mean_abs: (values.iter().map(|&v| v.abs() as f64).sum::<f64>() / n) as f32,
-            histogram: histogram(values),
-        }
-    }
-}
-
-/// x, F(x) and the block output's statistics for one residual block (Exercise 3).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BlockStats {
-    pub block: usize,
-    pub input: Stats,
-    /// The residual branch exactly as it is added to the shortcut.
-    pub residual: Stats,
-    pub output: Stats,
-}
 
 /// Runs `x` through the network in inference mode and summarises every block's x, F(x) and output.
 pub async fn residual_stats(model: &Net, x: Tensor<4>) -> Result<Vec<BlockStats>, RunError> {
@@ -144,15 +100,6 @@ pub async fn residual_stats(model: &Net, x: Tensor<4>) -> Result<Vec<BlockStats>
     Ok(out)
 }
 
-/// One block's output feature maps for the first image of `x`: `[channels, h, w]` values, row-major.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FeatureMaps {
-    pub block: usize,
-    pub channels: usize,
-    pub height: usize,
-    pub width: usize,
-    pub values: Vec<f32>,
-}
 
 /// Feature maps after each of the chosen blocks (Part 5), in inference mode.
 pub async fn feature_maps(model: &Net, x: Tensor<4>, blocks: &[usize]) -> Result<Vec<FeatureMaps>, RunError> {
@@ -170,32 +117,7 @@ pub async fn feature_maps(model: &Net, x: Tensor<4>, blocks: &[usize]) -> Result
     Ok(out)
 }
 
-fn histogram(values: &[f32]) -> Vec<u32> {
-    let lo = values.iter().copied().fold(f32::INFINITY, f32::min);
-    let hi = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut bins = vec![0u32; HIST_BINS];
-    let width = (hi - lo).max(f32::MIN_POSITIVE);
-    for &v in values.iter().filter(|v| v.is_finite()) {
-        let i = (((v - lo) / width) * HIST_BINS as f32) as usize;
-        bins[i.min(HIST_BINS - 1)] += 1;
-    }
-    bins
-}
 
-/// Size and cost of a model, computed from the built network (Part 3, `lab info`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ModelInfo {
-    pub name: String,
-    pub params: usize,
-    /// f32 parameters.
-    pub size_bytes: usize,
-    /// Multiply-accumulates per image.
-    pub macs: u64,
-    /// Residual (or plain) blocks.
-    pub blocks: usize,
-    pub input_shape: [usize; 4],
-    pub output_shape: [usize; 2],
-}
 
 pub fn model_info(spec: &ModelSpec, channels: usize, size: usize, classes: usize, device: &Device) -> ModelInfo {
     let net = Net::new(&spec.resolve(channels, classes), device);
@@ -242,4 +164,71 @@ mod tests {
         assert_eq!(names[1], "blocks.0.conv1");
         assert_eq!(names.last().unwrap(), "fc");
     }
+}
+
+/// [`model_info`] plus the time of one forward pass of a single image on `device` (after a warm-up
+/// pass), waited for with an async read so a GPU's queue is really done. `now_ms` is the host clock.
+pub async fn timed_model_info(
+    spec: &ModelSpec,
+    channels: usize,
+    size: usize,
+    classes: usize,
+    device: &Device,
+    now_ms: &dyn Fn() -> f64,
+) -> Result<(ModelInfo, f64), RunError> {
+    let info = model_info(spec, channels, size, classes, device);
+    let net = Net::new(&spec.resolve(channels, classes), device).valid();
+    let x = Tensor::<4>::zeros([1, channels, size, size], device);
+    read_floats(net.forward(x.clone()).reshape([-1])).await?;
+    let t0 = now_ms();
+    read_floats(net.forward(x).reshape([-1])).await?;
+    Ok((info, now_ms() - t0))
+}
+
+/// Part 2: a BasicBlock from `cin` to `width` channels at `stride`, opened up on a random input
+/// `[2, cin, size, size]` (train-mode BatchNorm, as during training). L = Σ r ⊙ block(x) for a fixed
+/// random r; the gradient at x is measured through the whole block by autodiff, and separately
+/// through F and through the shortcut with g = ∂L/∂H held fixed.
+pub async fn block_anatomy(
+    cin: usize,
+    width: usize,
+    stride: usize,
+    skip: Skip,
+    size: usize,
+    seed: u64,
+    device: &Device,
+) -> Result<BlockAnatomy, RunError> {
+    if !matches!(skip, Skip::None | Skip::Identity | Skip::Projection) {
+        return Err(RunError::Invalid("the block anatomy shows none, identity or projection shortcuts".into()));
+    }
+    let ad = device.clone().autodiff();
+    ad.seed(seed);
+    let block = Block::new(BlockKind::Basic, cin, width, stride, skip, false, Act::Relu, &ad);
+    let params = count_params(&block);
+    let x0 = Tensor::<4>::random([2, cin, size, size], burn::tensor::Distribution::Normal(0.0, 1.0), &ad);
+    let stages = block.stages(x0.clone()).into_iter().map(|(n, t)| (n, t.dims())).collect();
+
+    // The whole block, by autodiff.
+    let x = x0.clone().detach().require_grad();
+    let f = block.branch(x.clone());
+    let h = if skip.has_shortcut() { f + block.shortcut(x.clone()) } else { f };
+    let r = Tensor::<4>::random(h.dims(), burn::tensor::Distribution::Normal(0.0, 1.0), &ad).detach();
+    let loss = (burn::tensor::activation::relu(h.clone()) * r.clone()).sum();
+    let grads = loss.backward();
+    let total = x.grad(&grads).ok_or_else(|| RunError::Backend("no gradient at x".into()))?;
+    // g = ∂L/∂H: r where H > 0 (ReLU's derivative), held fixed for the two paths.
+    let g = (r.inner() * h.inner().greater_elem(0.0).float()).detach();
+    let g_ad = Tensor::<4>::from_inner(g.clone());
+    let path = |through_f: bool| -> Result<Tensor<4>, RunError> {
+        let x = x0.clone().detach().require_grad();
+        let y = if through_f { block.branch(x.clone()) } else { block.shortcut(x.clone()) };
+        let grads = (y * g_ad.clone()).sum().backward();
+        Ok(x.grad(&grads).unwrap_or_else(|| Tensor::zeros(x.dims(), &device.clone())))
+    };
+    let gf = path(true)?;
+    let gs = if skip.has_shortcut() { path(false)? } else { Tensor::zeros(total.dims(), device) };
+    let norm = |t: Tensor<4>| t.powi_scalar(2).sum().sqrt().reshape([1]);
+    let mismatch = norm(gf.clone() + gs.clone() - total.clone());
+    let v = super::train::read_floats(Tensor::cat(vec![norm(gf), norm(gs), norm(total), mismatch, norm(g)], 0)).await?;
+    Ok(BlockAnatomy { stages, params, grad_residual: v[0], grad_shortcut: v[1], grad_total: v[2], grad_mismatch: v[3], grad_at_sum: v[4] })
 }

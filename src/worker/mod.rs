@@ -17,7 +17,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use crate::lab::data::{Corpus, DataKind, DataSpec, Dataset};
 use crate::lab::experiment::{Event, RunError};
 use crate::lab::train::{run, Host};
-use crate::protocol::{BackendChoice, DataPreview, FromWorker, ToWorker};
+use crate::protocol::{BackendChoice, DataPreview, FromWorker, Inspect, Inspection, ToWorker};
 
 /// Samples sent for a dataset gallery.
 const GALLERY: usize = 48;
@@ -59,6 +59,7 @@ pub fn start() {
                 s.borrow_mut().cancelled.insert(id);
             }),
             Ok(ToWorker::Preview { spec, seed, count }) => spawn_local(preview(spec, seed, count)),
+            Ok(ToWorker::Inspect { id, request }) => spawn_local(inspect(id, request)),
             Err(e) => web_sys::console::error_1(&format!("worker: bad message {text}: {e}").into()),
         }
     });
@@ -202,4 +203,52 @@ async fn preview(spec: DataSpec, seed: u64, count: usize) {
         }
     };
     post(&msg);
+}
+
+/// Measures models without training them, one reply per item; Cancel is honoured between items.
+async fn inspect(id: u32, request: Inspect) {
+    let Some(device) = STATE.with(|s| s.borrow().device.clone()) else {
+        post(&FromWorker::Finished { id, cancelled: false, error: Some("the compute backend is not ready yet".into()) });
+        return;
+    };
+    let host = WorkerHost { id, series: 0 };
+    let error = match request {
+        Inspect::Models { names, channels, size } => {
+            let mut error = None;
+            for (index, name) in names.iter().enumerate() {
+                if host.cancelled() {
+                    break;
+                }
+                host.yield_now().await;
+                let spec = match crate::lab::model::ModelSpec::from_name(name) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                };
+                let classes = if spec.family == crate::lab::model::Family::Imagenet { 1000 } else { 10 };
+                match crate::lab::probes::timed_model_info(&spec, channels, size, classes, &device, &js_sys::Date::now).await {
+                    Ok((info, forward_ms)) => post(&FromWorker::Inspected { id, index, result: Inspection::Model { info, forward_ms } }),
+                    Err(e) => {
+                        error = Some(e.to_string());
+                        break;
+                    }
+                }
+            }
+            error
+        }
+        Inspect::Block { cin, width, stride, skip, size, seed } => {
+            match crate::lab::probes::block_anatomy(cin, width, stride, skip, size, seed, &device).await {
+                Ok(anatomy) => {
+                    post(&FromWorker::Inspected { id, index: 0, result: Inspection::Block { anatomy } });
+                    None
+                }
+                Err(e) => Some(e.to_string()),
+            }
+        }
+    };
+    let cancelled = host.cancelled();
+    STATE.with(|s| s.borrow_mut().cancelled.remove(&id));
+    post(&FromWorker::Finished { id, cancelled, error });
 }

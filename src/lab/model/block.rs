@@ -218,7 +218,7 @@ impl Block {
     }
 
     /// The residual branch F(x).
-    fn branch(&self, x: Tensor<4>) -> Tensor<4> {
+    pub fn branch(&self, x: Tensor<4>) -> Tensor<4> {
         let a = self.act;
         if self.preact {
             let f = self.conv1.forward(apply_act(a, self.bn1.forward(x)));
@@ -238,7 +238,7 @@ impl Block {
     }
 
     /// The shortcut s(x): identity, option-A subsample + zero-pad, or projection.
-    fn shortcut(&self, x: Tensor<4>) -> Tensor<4> {
+    pub fn shortcut(&self, x: Tensor<4>) -> Tensor<4> {
         if let Some(p) = &self.proj {
             return p.bn.forward(p.conv.forward(x));
         }
@@ -253,6 +253,36 @@ impl Block {
         } else {
             x
         }
+    }
+
+    /// A post-activation BasicBlock's forward pass stage by stage (Part 2): each stage's name and
+    /// output, ending with the block output.
+    pub fn stages(&self, x: Tensor<4>) -> Vec<(String, Tensor<4>)> {
+        let a = self.act;
+        let c1 = self.conv1.forward(x.clone()); // [b, width, h/stride, w/stride]
+        let b1 = self.bn1.forward(c1.clone());
+        let r1 = apply_act(a, b1.clone());
+        let c2 = self.conv2.forward(r1.clone()); // [b, cout, h', w']
+        let f = self.bn2.forward(c2.clone());
+        let mut out = vec![
+            ("input x".to_string(), x.clone()),
+            ("conv1 3×3".to_string(), c1),
+            ("bn1".to_string(), b1),
+            ("relu".to_string(), r1),
+            ("conv2 3×3".to_string(), c2),
+            ("bn2 = F(x)".to_string(), f.clone()),
+        ];
+        let sum = if self.skip.has_shortcut() {
+            let s = self.shortcut(x);
+            let name = if self.proj.is_some() { "shortcut: 1×1 conv + bn" } else if self.pool.is_some() || self.out_channels > self.in_channels { "shortcut: subsample + zero-pad" } else { "shortcut: identity" };
+            out.push((name.to_string(), s.clone()));
+            out.push(("F(x) + shortcut".to_string(), f.clone() + s));
+            out.last().unwrap().1.clone()
+        } else {
+            f
+        };
+        out.push(("relu → output".to_string(), apply_act(a, sum)));
+        out
     }
 
     /// # Shapes

@@ -1,0 +1,173 @@
+//! Part 3 — architectures compared: which models, at what input size, and what the page says about
+//! the numbers the worker measured on the built models.
+
+use super::query::{encode_pairs, Query};
+use crate::lab::report::ModelInfo;
+
+/// The models Part 3 offers (names as `lab info` takes them).
+pub const MODELS: [&str; 8] = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnet20", "resnet56", "resnet110"];
+pub const SIZES: [usize; 4] = [32, 64, 128, 224];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    Params,
+    Macs,
+    Blocks,
+    Time,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 4] = [Metric::Params, Metric::Macs, Metric::Blocks, Metric::Time];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Params => "params",
+            Metric::Macs => "macs",
+            Metric::Blocks => "blocks",
+            Metric::Time => "time",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Metric::Params => "Parameters",
+            Metric::Macs => "Multiply-adds per image",
+            Metric::Blocks => "Residual blocks",
+            Metric::Time => "Forward pass, one image (ms)",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == s)
+    }
+
+    pub fn value(self, info: &ModelInfo, ms: f64) -> f64 {
+        match self {
+            Metric::Params => info.params as f64,
+            Metric::Macs => info.macs as f64,
+            Metric::Blocks => info.blocks as f64,
+            Metric::Time => ms,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Part3 {
+    /// Indices into [`MODELS`], in order.
+    pub models: Vec<usize>,
+    pub size: usize,
+    pub metric: Metric,
+}
+
+impl Default for Part3 {
+    fn default() -> Self {
+        Part3 { models: (0..MODELS.len()).collect(), size: 32, metric: Metric::Params }
+    }
+}
+
+impl Part3 {
+    pub fn from_query(query: &str) -> (Part3, Vec<String>) {
+        let d = Part3::default();
+        let mut q = Query::parse(query);
+        let models = match q.raw("models").map(str::to_string) {
+            None => d.models.clone(),
+            Some(raw) => {
+                let mut picked = Vec::new();
+                for name in raw.split(',').filter(|s| !s.is_empty()) {
+                    match MODELS.iter().position(|m| *m == name) {
+                        Some(i) if !picked.contains(&i) => picked.push(i),
+                        Some(_) => {}
+                        None => q.notes.push(format!("models: '{name}' is not offered here ({}); ignored", MODELS.join(", "))),
+                    }
+                }
+                picked.sort_unstable();
+                picked
+            }
+        };
+        let mut size = q.int("size", d.size, 16, 224);
+        if !SIZES.contains(&size) {
+            let near = *SIZES.iter().min_by_key(|s| s.abs_diff(size)).unwrap();
+            q.notes.push(format!("size: {size} px is not offered; using {near}"));
+            size = near;
+        }
+        let metric = q.choice("metric", d.metric, Metric::parse, "params, macs, blocks, time");
+        (Part3 { models, size, metric }, q.notes)
+    }
+
+    pub fn to_query(&self) -> String {
+        let models = self.models.iter().map(|&i| MODELS[i]).collect::<Vec<_>>().join(",");
+        encode_pairs(&[
+            ("page", "part3".into()),
+            ("models", models),
+            ("size", self.size.to_string()),
+            ("metric", self.metric.name().into()),
+        ])
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.models.iter().map(|&i| MODELS[i].to_string()).collect()
+    }
+}
+
+/// Sentences about the measured rows.
+pub fn readout(rows: &[(ModelInfo, f64)]) -> Vec<String> {
+    let mut out = Vec::new();
+    if rows.len() < 2 {
+        return out;
+    }
+    let by = |name: &str| rows.iter().find(|(i, _)| i.name == name).map(|(i, _)| i);
+    let (big, small) = rows.iter().fold((&rows[0].0, &rows[0].0), |(b, s), (i, _)| {
+        (if i.params > b.params { i } else { b }, if i.params < s.params { i } else { s })
+    });
+    out.push(format!(
+        "{} has {:.0}× the parameters of {} ({:.1}M vs {:.2}M).",
+        big.name,
+        big.params as f64 / small.params as f64,
+        small.name,
+        big.params as f64 / 1e6,
+        small.params as f64 / 1e6
+    ));
+    if let (Some(a), Some(b)) = (by("ResNet-34"), by("ResNet-50")) {
+        out.push(format!(
+            "ResNet-50 has {} blocks to ResNet-34's {}, {:.2}× its parameters and {:.2}× its multiply-adds, although its blocks output 4× the channels: a Bottleneck block runs its 3×3 convolution at a quarter of its output width.",
+            b.blocks,
+            a.blocks,
+            b.params as f64 / a.params as f64,
+            b.macs as f64 / a.macs as f64
+        ));
+    }
+    let fastest = rows.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+    let slowest = rows.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+    out.push(format!(
+        "On this backend one image took {:.1} ms through {} and {:.1} ms through {}.",
+        fastest.1, fastest.0.name, slowest.1, slowest.0.name
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_round_trip_and_notes() {
+        let p = Part3 { models: vec![0, 2, 5], size: 224, metric: Metric::Macs };
+        assert_eq!(Part3::from_query(&p.to_query()), (p, vec![]));
+        let (p, notes) = Part3::from_query("models=resnet50,vgg16,resnet18&size=100&metric=speed");
+        assert_eq!((p.models, p.size, p.metric), (vec![0, 2], 128, Metric::Params));
+        assert_eq!(notes.len(), 3, "{notes:?}");
+    }
+
+    fn info(name: &str, params: usize, macs: u64, blocks: usize) -> ModelInfo {
+        ModelInfo { name: name.into(), params, size_bytes: params * 4, macs, blocks, input_shape: [1, 3, 32, 32], output_shape: [1, 1000] }
+    }
+
+    #[test]
+    fn readout_from_measured_rows() {
+        let rows = vec![(info("ResNet-34", 21_797_672, 3_600_000_000, 16), 5.0), (info("ResNet-50", 25_557_032, 4_089_000_000, 16), 9.0)];
+        let r = readout(&rows);
+        assert!(r[0].starts_with("ResNet-50 has 1× the parameters of ResNet-34"), "{r:?}");
+        assert!(r[1].contains("1.17× its parameters"), "{r:?}");
+        assert!(r[2].contains("5.0 ms through ResNet-34 and 9.0 ms through ResNet-50"), "{r:?}");
+    }
+}

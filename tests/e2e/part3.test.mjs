@@ -1,0 +1,46 @@
+// Part 3: models built in the worker, counted and timed; the page's numbers are the models'.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openPage, screenshot, canvasHasInk } from './harness.mjs';
+
+let server, base, browser;
+before(async () => {
+  ({ server, base } = await serve());
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+test('Part 3 builds the chosen ResNets, shows their exact counts, times a forward pass and charts them', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${base}?page=part3&models=resnet18,resnet50,resnet20&size=32&backend=cpu`);
+  await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  // Add ResNet-34 with the keyboard-usable checkbox.
+  await page.check('[data-testid=model-resnet34]');
+  await page.waitForFunction(() => location.search.includes('resnet18%2Cresnet34') || location.search.includes('resnet18,resnet34'));
+  await page.click('[data-testid=measure]');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 180_000 });
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'done');
+  const rows = await page.$$eval('[data-testid=arch-table] tbody tr', (trs) => trs.map((tr) => ({ ...tr.dataset })));
+  const byName = Object.fromEntries(rows.map((r) => [r.model, r]));
+  // torchvision (1000 classes) and He et al. (10 classes) parameter counts.
+  assert.equal(byName['ResNet-18'].params, '11689512');
+  assert.equal(byName['ResNet-34'].params, '21797672');
+  assert.equal(byName['ResNet-50'].params, '25557032');
+  assert.equal(byName['ResNet-20'].params, '269722');
+  assert.deepEqual(rows.map((r) => r.blocks), ['8', '16', '16', '9']);
+  for (const r of rows) {
+    assert.ok(Number(r.macs) > 0 && Number(r.ms) > 0, JSON.stringify(r));
+  }
+  assert.ok(await canvasHasInk(page, '[data-testid=arch-chart]') > 500);
+  assert.match(await page.textContent('[data-testid=readout]'), /ResNet-50 has 16 blocks to ResNet-34's 16/);
+  await page.selectOption('#metric', 'macs');
+  await page.waitForFunction(() => document.querySelector('[data-testid=arch-chart] figcaption').textContent.includes('Multiply-adds'));
+  const chartValues = await page.$$eval('[data-testid=arch-chart] tr', (trs) => trs.map((tr) => tr.dataset.value));
+  assert.deepEqual(chartValues, rows.map((r) => r.macs), 'the chart plots the measured multiply-adds');
+  await page.waitForTimeout(300);
+  await screenshot(page, 'part3');
+  assert.deepEqual(page.errors, []);
+});
