@@ -8,6 +8,7 @@ mod data_page;
 mod gallery;
 mod landing;
 mod part1;
+mod part2;
 mod part3;
 mod part6;
 mod progress;
@@ -91,6 +92,7 @@ fn App() -> impl IntoView {
         "data" => data_page::DataPageView().into_any(),
         "part6" => part6::Part6Page().into_any(),
         "part3" => part3::Part3Page().into_any(),
+        "part2" => part2::Part2Page().into_any(),
         slug => match catalogue::find(slug) {
             Some(card) => view! {
                 <section class="notice">

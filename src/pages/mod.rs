@@ -4,6 +4,7 @@
 pub mod catalogue;
 pub mod data;
 pub mod part1;
+pub mod part2;
 pub mod part3;
 pub mod part6;
 pub mod query;

@@ -1,0 +1,48 @@
+// Part 2: a real BasicBlock, its measured shapes drawn, and the gradient split by path.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openPage, screenshot, canvasHasInk } from './harness.mjs';
+
+let server, base, browser;
+before(async () => {
+  ({ server, base } = await serve());
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const paths = (page) => page.$$eval('[data-testid=grad-paths] tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.dataset.label, Number(tr.dataset.value)])));
+const stage = (page, name) => page.$eval(`[data-testid=diagram] g[data-stage="${name}"]`, (g) => g.dataset.shape);
+
+test('Part 2 measures a block: shapes per stage, the skip path, and gradients that add up', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${base}?page=part2&backend=cpu`);
+  await page.waitForSelector('[data-testid=diagram] g[data-stage="relu → output"]', { timeout: 120_000 });
+  assert.equal(await stage(page, 'input x'), '[2, 16, 16, 16]');
+  assert.equal(await stage(page, 'relu → output'), '[2, 16, 16, 16]');
+  assert.ok(await page.$('[data-testid=skip-path]'));
+  let g = await paths(page);
+  // Identity shortcut: the gradient through it is exactly g.
+  assert.ok(Math.abs(g['through the shortcut'] - g['‖g‖ at the sum']) < 1e-3 * g['‖g‖ at the sum'], JSON.stringify(g));
+  assert.ok(g['through F(x)'] > 0);
+  assert.ok(await canvasHasInk(page, '[data-testid=grad-paths]') > 300);
+  assert.match(await page.textContent('[data-testid=readout]'), /add up to it within/);
+
+  // Halve the size and double the channels: shapes follow, the shortcut subsamples and pads.
+  await page.selectOption('#stride', '2');
+  await page.fill('#output-channels', '32');
+  await page.waitForFunction(() => document.querySelector('[data-testid=diagram] g[data-stage="relu → output"]')?.dataset.shape === '[2, 32, 8, 8]');
+  assert.match(await page.textContent('[data-testid=skip-path]'), /subsample \+ zero-pad/);
+  assert.match(page.url(), /stride=2/);
+  await page.waitForTimeout(300);
+  await screenshot(page, 'part2');
+
+  await page.selectOption('#skip', 'none');
+  await page.waitForSelector('[data-testid=no-skip]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=grad-paths] tr[data-label="through the shortcut"]')?.dataset.value === '0');
+  g = await paths(page);
+  assert.ok(Math.abs(g['through F(x)'] - g['‖∂L/∂x‖ (autodiff)']) < 1e-3 * g['through F(x)'], JSON.stringify(g));
+  assert.deepEqual(page.errors, []);
+});
