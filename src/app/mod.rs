@@ -6,10 +6,12 @@ mod chart;
 mod controls;
 mod data_page;
 mod gallery;
+mod heat_strip;
 mod landing;
 mod part1;
 mod part2;
 mod part3;
+mod part4;
 mod part6;
 mod progress;
 mod run_details;
@@ -93,6 +95,7 @@ fn App() -> impl IntoView {
         "part6" => part6::Part6Page().into_any(),
         "part3" => part3::Part3Page().into_any(),
         "part2" => part2::Part2Page().into_any(),
+        "part4" => part4::Part4Page().into_any(),
         slug => match catalogue::find(slug) {
             Some(card) => view! {
                 <section class="notice">

@@ -15,7 +15,7 @@ pub const CARDS: &[Card] = &[
     Card { slug: "part1", group: "Notebook", title: "Part 1 — The degradation problem", blurb: "Train plain stacks of several depths side by side and see whether deeper trains worse — then flip on skips.", ready: true },
     Card { slug: "part2", group: "Notebook", title: "Part 2 — The residual block, opened up", blurb: "Shapes through conv-BN-ReLU, the skip path, and the gradient that reaches x through F and through the shortcut.", ready: true },
     Card { slug: "part3", group: "Notebook", title: "Part 3 — ResNet-18 to 152 compared", blurb: "Parameters, size, blocks and multiply-adds counted from the built models, and a live forward pass.", ready: true },
-    Card { slug: "part4", group: "Notebook", title: "Part 4 — Training with gradient monitoring", blurb: "Loss and gradient-norm curves with a per-layer gradient heat strip.", ready: false },
+    Card { slug: "part4", group: "Notebook", title: "Part 4 — Training with gradient monitoring", blurb: "Loss and gradient-norm curves with a per-layer gradient heat strip.", ready: true },
     Card { slug: "part5", group: "Notebook", title: "Part 5 — What the network sees", blurb: "Feature maps of each stage for an image you pick or draw.", ready: false },
     Card { slug: "part6", group: "Notebook", title: "Part 6 — ResNet vs plain showdown", blurb: "Same depth, same data, same seed: with and without skips.", ready: true },
     Card { slug: "part7", group: "Notebook", title: "Part 7 — Your turn", blurb: "Queue experiments (depth, skips, blocks, activations, width vs depth) and compare them.", ready: false },

@@ -6,6 +6,7 @@ pub mod data;
 pub mod part1;
 pub mod part2;
 pub mod part3;
+pub mod part4;
 pub mod part6;
 pub mod query;
 pub mod run_view;

@@ -25,6 +25,8 @@ pub struct Series {
     pub layers: Vec<String>,
     /// Per-layer gradient norms summed over steps (divide by `grad_steps` for the mean).
     pub layer_grad_sums: Vec<f64>,
+    /// Every step's per-layer gradient norms (the heat strip).
+    pub layer_grads: Vec<Vec<f32>>,
     pub grad_steps: usize,
     pub summary: Option<Summary>,
     pub failed: Option<String>,
@@ -86,6 +88,7 @@ impl RunView {
                         for (sum, g) in s.layer_grad_sums.iter_mut().zip(&st.layer_grad_norms) {
                             *sum += *g as f64;
                         }
+                        s.layer_grads.push(st.layer_grad_norms.clone());
                         s.grad_steps += 1;
                         self.done_steps += 1;
                     }

@@ -1,0 +1,88 @@
+//! A heat strip: one row per weight layer (input at the top), one column per step, colour = the
+//! layer's gradient norm on a log scale. Drawn pixel by pixel on a canvas; redrawn as steps arrive.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, ImageData};
+
+const ROW_H: usize = 14;
+const WIDTH: usize = 720;
+
+/// Dark blue → teal → yellow, for t in 0..=1.
+fn colour(t: f32) -> [u8; 3] {
+    let stops = [(0.0, [30, 30, 110]), (0.5, [30, 150, 140]), (1.0, [250, 230, 60])];
+    let t = t.clamp(0.0, 1.0);
+    let (a, b) = if t < 0.5 { (stops[0], stops[1]) } else { (stops[1], stops[2]) };
+    let u = (t - a.0) / (b.0 - a.0);
+    std::array::from_fn(|k| (a.1[k] as f32 + u * (b.1[k] as f32 - a.1[k] as f32)) as u8)
+}
+
+/// log10 range of all finite, positive values.
+fn range(steps: &[Vec<f32>]) -> Option<(f32, f32)> {
+    let logs = steps.iter().flatten().filter(|v| v.is_finite() && **v > 0.0).map(|v| v.log10());
+    let (lo, hi) = logs.fold((f32::MAX, f32::MIN), |(l, h), v| (l.min(v), h.max(v)));
+    (lo <= hi).then_some((lo, hi.max(lo + 1e-3)))
+}
+
+fn draw(canvas: &web_sys::HtmlCanvasElement, steps: &[Vec<f32>]) -> Option<()> {
+    let layers = steps.first()?.len();
+    let (lo, hi) = range(steps)?;
+    let height = layers * ROW_H;
+    canvas.set_width(WIDTH as u32);
+    canvas.set_height(height as u32);
+    let mut px = vec![255u8; WIDTH * height * 4];
+    for x in 0..WIDTH {
+        // Each column shows the step under it (steps stretched or squeezed to the width).
+        let step = &steps[(x * steps.len() / WIDTH).min(steps.len() - 1)];
+        for (layer, &g) in step.iter().enumerate() {
+            let c = if g > 0.0 && g.is_finite() { colour((g.log10() - lo) / (hi - lo)) } else { [0, 0, 0] };
+            for y in layer * ROW_H..(layer + 1) * ROW_H {
+                let o = (y * WIDTH + x) * 4;
+                px[o..o + 3].copy_from_slice(&c);
+            }
+        }
+    }
+    let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    let img = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&px), WIDTH as u32, height as u32).ok()?;
+    ctx.put_image_data(&img, 0.0, 0.0).ok()
+}
+
+#[component]
+pub fn HeatStrip(#[prop(into)] steps: Signal<Vec<Vec<f32>>>, #[prop(into)] layers: Signal<Vec<String>>, testid: &'static str) -> impl IntoView {
+    let canvas = NodeRef::<Canvas>::new();
+    let pending = Rc::new(Cell::new(false));
+    Effect::new(move |_| {
+        steps.track();
+        if pending.replace(true) {
+            return;
+        }
+        let pending = pending.clone();
+        set_timeout(
+            move || {
+                pending.set(false);
+                if let Some(c) = canvas.get_untracked() {
+                    steps.with_untracked(|s| draw(&c, s));
+                }
+            },
+            Duration::from_millis(250),
+        );
+    });
+    let scale = move || {
+        steps.with(|s| range(s).map(|(lo, hi)| format!("colour: log₁₀‖∇W‖ from {:.2e} (dark) to {:.2e} (yellow)", 10f32.powf(lo), 10f32.powf(hi))))
+    };
+    view! {
+        <figure class="chart heat" data-testid=testid data-steps=move || steps.with(|s| s.len()) data-layers=move || layers.with(|l| l.len())>
+            <figcaption>"Gradient norm of every weight layer at every step (rows: input at the top → classifier at the bottom; columns: steps)"</figcaption>
+            <div class="heat-body">
+                <ol class="heat-labels">{move || layers.get().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ol>
+                <canvas node_ref=canvas width="720" height="14" role="img" aria-label="per-layer gradient norm heat strip"></canvas>
+            </div>
+            <p class="hint">{scale}</p>
+        </figure>
+    }
+}

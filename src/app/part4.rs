@@ -1,0 +1,74 @@
+//! Part 4 — training with gradient monitoring: a ResNet on real data, with live loss and global
+//! gradient-norm curves and a per-layer gradient heat strip that fills in as it trains.
+
+use leptos::prelude::*;
+
+use super::chart::LineChart;
+use super::controls::Slider;
+use super::heat_strip::HeatStrip;
+use super::progress::Progress;
+use super::run_details::RunDetails;
+use super::runs::Runs;
+use super::training_controls::TrainingControls;
+use super::{location_query, sync_url};
+use crate::pages::part4::{readout, Part4};
+use crate::pages::run_view::Phase;
+
+#[component]
+pub fn Part4Page() -> impl IntoView {
+    let (initial, notes) = Part4::from_query(&location_query());
+    let settings = RwSignal::new(initial);
+    let runs = Runs::new();
+    let running = runs.running();
+    sync_url(move || settings.with(|s| s.to_query()));
+    let strip = Signal::derive(move || runs.view.with(|r| r.series.first().map(|s| s.layer_grads.clone()).unwrap_or_default()));
+    let layers = Signal::derive(move || runs.view.with(|r| r.series.first().map(|s| s.layers.clone()).unwrap_or_default()));
+    let sentences = move || runs.view.with(|r| if r.phase == Phase::Running { vec![] } else { r.series.first().map(readout).unwrap_or_default() });
+
+    view! {
+        <article class="page">
+            <h1>"Part 4 — Training with gradient monitoring"</h1>
+            <p class="lede">
+                "Train a CIFAR-style ResNet (3×3 stem, three stages) on real images and watch its gradients: the "
+                "global norm every step, and every layer's norm as a heat strip — if gradients vanished, the top rows "
+                "would go dark. Switch to plain (no shortcuts) and compare."
+            </p>
+            {(!notes.is_empty()).then(|| view! {
+                <ul class="clamp-notes" data-testid="clamp-notes" role="alert">
+                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                </ul>
+            })}
+            <form class="controls" on:submit=|ev| ev.prevent_default()>
+                <fieldset>
+                    <legend>"Network"</legend>
+                    <Slider id="depth".into() label="Depth (6n + 2 layers)".into() min=8.0 max=110.0 step=6.0
+                        value=Signal::derive(move || settings.with(|s| s.depth as f64))
+                        on_change=move |v| settings.update(|s| s.depth = ((v as usize).max(8) - 2) / 6 * 6 + 2) disabled=running />
+                    <Slider id="width".into() label="Width (16 in the paper)".into() min=2.0 max=64.0 step=2.0
+                        value=Signal::derive(move || settings.with(|s| s.width as f64))
+                        on_change=move |v| settings.update(|s| s.width = v as usize) disabled=running />
+                    <label class="check"><input type="radio" name="skip" data-testid="skip-residual"
+                        prop:checked=move || settings.with(|s| s.residual) prop:disabled=running
+                        on:change=move |_| settings.update(|s| s.residual = true) />" residual (identity shortcuts)"</label>
+                    <label class="check"><input type="radio" name="skip" data-testid="skip-plain"
+                        prop:checked=move || !settings.with(|s| s.residual) prop:disabled=running
+                        on:change=move |_| settings.update(|s| s.residual = false) />" plain (no shortcuts)"</label>
+                </fieldset>
+                <TrainingControls settings=settings get=|s: &Part4| &s.train set=|s: &mut Part4| &mut s.train running=running />
+                <div class="actions">
+                    <button type="button" class="primary" data-testid="train" prop:disabled=running
+                        on:click=move |_| runs.start(vec![settings.with(|s| s.config())])>"Train"</button>
+                </div>
+            </form>
+            <Progress run=runs.view on_cancel=move || runs.cancel() />
+            <LineChart lines=runs.loss_lines() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
+            <LineChart lines=runs.grad_norm_lines() title="Global gradient norm per step" x_desc="step" y_desc="‖∇‖" log_y=true testid="gradnorm-chart" />
+            <HeatStrip steps=strip layers=layers testid="heat-strip" />
+            <section class="readout" data-testid="readout" aria-live="polite">
+                <h2>"What this run shows"</h2>
+                <ul>{move || sentences().into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
+                <RunDetails run=runs.view />
+            </section>
+        </article>
+    }
+}

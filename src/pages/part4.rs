@@ -1,0 +1,159 @@
+//! Part 4 — training with gradient monitoring: one ResNet on real data, with its gradients watched
+//! step by step and layer by layer.
+
+use super::query::{encode_pairs, Query};
+use super::run_view::Series;
+use super::training::Training;
+use crate::lab::data::DataKind;
+use crate::lab::experiment::ExperimentConfig;
+use crate::lab::model::{Family, ModelSpec, Skip};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Part4 {
+    /// CIFAR-style depth 6n + 2.
+    pub depth: usize,
+    pub width: usize,
+    pub residual: bool,
+    pub train: Training,
+}
+
+impl Default for Part4 {
+    fn default() -> Self {
+        Part4 {
+            depth: 20,
+            width: 16,
+            residual: true,
+            train: Training { data: DataKind::FashionMnist, samples: 1000, size: 28, epochs: 2, batch: 32, lr: 0.05, augment: true, seed: 42 },
+        }
+    }
+}
+
+impl Part4 {
+    pub fn from_query(query: &str) -> (Part4, Vec<String>) {
+        let d = Part4::default();
+        let mut q = Query::parse(query);
+        let mut depth = q.int("depth", d.depth, 8, 110);
+        if (depth - 2) % 6 != 0 {
+            let fixed = (depth - 2) / 6 * 6 + 2;
+            q.notes.push(format!("depth: {depth} is not 6n+2; using {fixed}"));
+            depth = fixed;
+        }
+        let p = Part4 {
+            depth,
+            width: q.int("width", d.width, 2, 64),
+            residual: q.choice("skip", d.residual, |s| match s {
+                "plain" => Some(false),
+                "residual" => Some(true),
+                _ => None,
+            }, "plain, residual"),
+            train: Training::from_query(&mut q, &d.train),
+        };
+        (p, q.notes)
+    }
+
+    pub fn to_query(&self) -> String {
+        let mut pairs = vec![
+            ("page", "part4".into()),
+            ("depth", self.depth.to_string()),
+            ("width", self.width.to_string()),
+            ("skip", if self.residual { "residual" } else { "plain" }.into()),
+        ];
+        pairs.extend(self.train.pairs());
+        encode_pairs(&pairs)
+    }
+
+    pub fn config(&self) -> ExperimentConfig {
+        let skip = if self.residual { Skip::Identity } else { Skip::None };
+        self.train.config(ModelSpec::new(Family::Cifar, self.depth, skip).with_width(self.width))
+    }
+}
+
+/// Sentences about one finished run's gradients.
+pub fn readout(s: &Series) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(f) = &s.failed {
+        out.push(format!("{}: {f}", s.label));
+    }
+    let Some(m) = &s.summary else { return out };
+    let n = s.grad_norms.len();
+    if n >= 4 {
+        let k = (n / 10).max(1);
+        let mean = |v: &[(f32, f32)]| v.iter().map(|p| p.1).sum::<f32>() / v.len() as f32;
+        let (early, late) = (mean(&s.grad_norms[..k]), mean(&s.grad_norms[n - k..]));
+        out.push(format!(
+            "The global gradient norm averaged {early:.3} over the first {k} steps and {late:.3} over the last {k} ({}).",
+            if (late / early - 1.0).abs() < 0.1 {
+                "about the same"
+            } else if late < early {
+                "it settled as the loss fell"
+            } else {
+                "it grew during training"
+            }
+        ));
+    }
+    let means = s.mean_layer_grads();
+    if let (Some(first), Some(last)) = (means.first(), means.last()) {
+        let (imax, max) = means.iter().enumerate().fold((0, f32::MIN), |b, (i, &g)| if g > b.1 { (i, g) } else { b });
+        let (imin, min) = means.iter().enumerate().fold((0, f32::MAX), |b, (i, &g)| if g < b.1 { (i, g) } else { b });
+        let name = |i: usize| s.layers.get(i).cloned().unwrap_or_else(|| format!("layer {}", i + 1));
+        out.push(format!(
+            "Mean gradient norm per layer ranged from {min:.4} ({}) to {max:.4} ({}); first layer {first:.4}, classifier {last:.4}.",
+            name(imin),
+            name(imax)
+        ));
+    }
+    out.push(format!(
+        "Loss {:.3} → {:.3}; held-out accuracy {:.1}% after {} steps.",
+        m.first_loss,
+        m.final_loss,
+        m.final_val_accuracy * 100.0,
+        m.steps
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_round_trip_and_config() {
+        let mut p = Part4 { depth: 32, residual: false, ..Part4::default() };
+        p.train.epochs = 3;
+        assert_eq!(Part4::from_query(&p.to_query()), (p.clone(), vec![]));
+        let c = p.config();
+        assert_eq!((c.label.as_str(), c.data.channels, c.augment), ("Plain-32", 1, true));
+        c.validate().unwrap();
+        let (p, notes) = Part4::from_query("depth=21");
+        assert_eq!((p.depth, notes.len()), (20, 1));
+    }
+
+    #[test]
+    fn readout_from_the_series() {
+        let s = Series {
+            label: "ResNet-20".into(),
+            layers: vec!["stem".into(), "b1".into(), "fc".into()],
+            grad_norms: (0..20).map(|i| (i as f32, 2.0 - i as f32 * 0.05)).collect(),
+            layer_grad_sums: vec![0.2, 0.5, 0.1],
+            grad_steps: 1,
+            summary: Some(crate::lab::experiment::Summary {
+                label: "ResNet-20".into(),
+                params: 1,
+                steps: 20,
+                first_loss: 2.3,
+                final_loss: 1.0,
+                final_train_accuracy: 0.6,
+                final_val_accuracy: 0.55,
+                mean_grad_norm: 1.5,
+                first_last_grad_ratio: 2.0,
+                elapsed_ms: 1.0,
+                images_per_sec: 1.0,
+            }),
+            ..Series::default()
+        };
+        let r = readout(&s);
+        assert!(r[0].contains("1.975 over the first 2 steps") && r[0].contains("settled"), "{r:?}");
+        assert!(r[1].contains("0.1000 (fc) to 0.5000 (b1)"), "{r:?}");
+        assert!(r[2].contains("55.0%"), "{r:?}");
+    }
+}

@@ -1,0 +1,44 @@
+// Part 4: a ResNet on Fashion-MNIST with live gradient monitoring.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openPage, screenshot, canvasHasInk } from './harness.mjs';
+
+let server, base, browser;
+before(async () => {
+  ({ server, base } = await serve());
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+test('Part 4 trains a ResNet on Fashion-MNIST; loss, gradient norm and the per-layer heat strip fill in live', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${base}?page=part4&depth=8&width=8&samples=480&epochs=2&backend=cpu`);
+  await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  await page.click('[data-testid=train]');
+  // While it runs, the strip already has columns: it is live, not drawn at the end.
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=heat-strip]').dataset.steps) >= 3, null, { timeout: 120_000 });
+  const midRun = await page.getAttribute('[data-testid=progress]', 'data-phase');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 180_000 });
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'done');
+  assert.equal(midRun, 'running');
+  const strip = await page.$eval('[data-testid=heat-strip]', (e) => ({ ...e.dataset }));
+  // ResNet-8: stem conv + 3 blocks × 2 convs + classifier = 8 weight layers (option A adds none).
+  assert.deepEqual([strip.steps, strip.layers], ['24', '8']);
+  const painted = await page.$eval('[data-testid=heat-strip] canvas', (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const colours = new Set();
+    for (let i = 0; i < d.length; i += 4 * 37) colours.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+    return colours.size;
+  });
+  assert.ok(painted > 20, `heat strip shows a range of colours (${painted})`);
+  assert.ok(await canvasHasInk(page, '[data-testid=gradnorm-chart]') > 200);
+  const d = await page.$eval('[data-testid=details] li', (li) => ({ ...li.dataset }));
+  assert.equal(d.series, 'ResNet-8');
+  assert.ok(Number(d.finalLoss) < Number(d.firstLoss), JSON.stringify(d));
+  assert.match(await page.textContent('[data-testid=readout]'), /Mean gradient norm per layer ranged from/);
+  await screenshot(page, 'part4');
+  assert.deepEqual(page.errors, []);
+});
