@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::lab::data::{DataKind, DataSpec};
 use crate::lab::experiment::{Event, ExperimentConfig};
 use crate::lab::model::Skip;
-use crate::lab::report::{BlockAnatomy, ModelInfo};
+use crate::lab::report::{BlockAnatomy, ModelInfo, Seen};
 
 /// Which compute backend the page asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +49,8 @@ pub enum ToWorker {
 pub enum Inspect {
     /// Part 3: size, cost and a timed forward pass of each named model (`lab info` names).
     Models { names: Vec<String>, channels: usize, size: usize },
+    /// Part 5: what the last net trained in this tab makes of one image (bytes `[c, size, size]`).
+    Features { pixels: Vec<u8> },
     /// Part 2: one BasicBlock opened up.
     Block { cin: usize, width: usize, stride: usize, skip: Skip, size: usize, seed: u64 },
 }
@@ -58,6 +60,7 @@ pub enum Inspect {
 pub enum Inspection {
     Model { info: ModelInfo, forward_ms: f64 },
     Block { anatomy: BlockAnatomy },
+    Features { seen: Seen },
 }
 
 /// A dataset as the Data page shows it.

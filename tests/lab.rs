@@ -267,3 +267,25 @@ fn timed_model_info_runs_a_forward_pass() {
     assert_eq!((info.params, info.blocks, info.output_shape), (269_722, 9, [1, 10]));
     assert!(ms > 0.0 && ms < 10_000.0, "{ms}");
 }
+
+/// Part 5's probe: a trained net's first-block-of-each-stage maps and its class probabilities.
+#[test]
+fn what_a_trained_net_sees() {
+    use resnet_lab::lab::data::Dataset;
+    use resnet_lab::lab::probes::what_it_sees;
+    use resnet_lab::lab::train::train_model;
+    let mut cfg = tiny(ModelSpec::new(Family::Cifar, 14, Skip::Identity).with_width(4), 0.05);
+    cfg.epochs = 1;
+    let data = Dataset::generate(&cfg.data, cfg.seed);
+    let mut host = NativeHost::new(|_: &Event| {});
+    let (summary, net) = block_on(train_model(&cfg, &data, &Device::flex(), &mut host)).unwrap();
+    let spec = cfg.model.resolve(3, 4);
+    assert_eq!(Net::stage_starts(&spec), vec![0, 2, 4]);
+    let (x, _) = data.gather(&[0]);
+    let x = Tensor::<4>::from_data(TensorData::new(x, [1, 3, 8, 8]), &Device::flex());
+    let seen = block_on(what_it_sees(&net, &spec, x, summary.label.clone(), data.class_names.clone())).unwrap();
+    let shapes: Vec<_> = seen.maps.iter().map(|m| (m.block, m.channels, m.height, m.width)).collect();
+    assert_eq!(shapes, vec![(0, 4, 8, 8), (2, 8, 4, 4), (4, 16, 2, 2)]);
+    assert_eq!(seen.probabilities.len(), 4);
+    assert!((seen.probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+}

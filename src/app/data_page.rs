@@ -29,7 +29,7 @@ impl Status {
                 self.error.set(None);
                 self.preview.set(Some(preview.clone()));
             }
-            FromWorker::DataFailed { error } | FromWorker::Finished { error: Some(error), .. } => {
+            FromWorker::DataFailed { error } => {
                 self.loading.set(None);
                 self.error.set(Some(error.clone()));
             }

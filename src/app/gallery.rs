@@ -12,13 +12,13 @@ const LABEL_H: usize = 16;
 const GAP: usize = 6;
 
 /// Cell geometry: each image scaled by a whole factor to about 64 px.
-fn cell(size: usize) -> (usize, usize) {
+pub(super) fn cell(size: usize) -> (usize, usize) {
     let scale = (64 / size.max(1)).max(1);
     (scale, size * scale)
 }
 
 /// RGBA bytes of one `[c, s, s]` image scaled by `scale` (nearest neighbour; grey when c = 1).
-fn rgba(pixels: &[u8], channels: usize, size: usize, scale: usize) -> Vec<u8> {
+pub(super) fn rgba(pixels: &[u8], channels: usize, size: usize, scale: usize) -> Vec<u8> {
     let side = size * scale;
     let plane = size * size;
     let mut out = vec![255u8; side * side * 4];

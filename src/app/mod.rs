@@ -12,6 +12,7 @@ mod part1;
 mod part2;
 mod part3;
 mod part4;
+mod part5;
 mod part6;
 mod progress;
 mod run_details;
@@ -96,6 +97,7 @@ fn App() -> impl IntoView {
         "part3" => part3::Part3Page().into_any(),
         "part2" => part2::Part2Page().into_any(),
         "part4" => part4::Part4Page().into_any(),
+        "part5" => part5::Part5Page().into_any(),
         slug => match catalogue::find(slug) {
             Some(card) => view! {
                 <section class="notice">

@@ -51,7 +51,9 @@ pub fn Part3Page() -> impl IntoView {
                     r.now_ms = js_sys::Date::now();
                 });
             }
-            run.update(|r| r.apply(msg, js_sys::Date::now()));
+            if run.with_untracked(|r| r.concerns(msg)) {
+                run.update(|r| r.apply(msg, js_sys::Date::now()));
+            }
         });
         run.set(RunView::start(id, labels, n, js_sys::Date::now()));
     };

@@ -26,7 +26,12 @@ impl Runs {
         let planned = configs.iter().map(|c| c.steps_total()).sum();
         let labels = configs.iter().map(|c| c.label.clone()).collect();
         let view = self.view;
-        let id = worker_client::run(configs, move |msg| view.update(|r| r.apply(msg, js_sys::Date::now())));
+        // Only this run's messages touch the view: every update re-runs whatever reads it.
+        let id = worker_client::run(configs, move |msg| {
+            if view.with_untracked(|r| r.concerns(msg)) {
+                view.update(|r| r.apply(msg, js_sys::Date::now()))
+            }
+        });
         view.set(RunView::start(id, labels, planned, js_sys::Date::now()));
     }
 

@@ -18,7 +18,8 @@ struct Client {
     ready: bool,
     /// Messages sent before the worker was ready: JSON strings, or the file-loading object.
     queue: Vec<JsValue>,
-    listener: Option<Listener>,
+    /// One listener per kind of request (runs, data, inspections): a page may have one of each going.
+    listeners: Vec<(&'static str, Listener)>,
     choice: BackendChoice,
     status: Option<RwSignal<BackendStatus>>,
     next_id: u32,
@@ -29,7 +30,7 @@ thread_local! {
         worker: None,
         ready: false,
         queue: vec![],
-        listener: None,
+        listeners: vec![],
         choice: BackendChoice::Auto,
         status: None,
         next_id: 1,
@@ -100,8 +101,8 @@ fn handle(msg: FromWorker) {
         }
         _ => {}
     }
-    let listener = CLIENT.with(|c| c.borrow().listener.clone());
-    if let Some(l) = listener {
+    let listeners: Vec<Listener> = CLIENT.with(|c| c.borrow().listeners.iter().map(|(_, l)| l.clone()).collect());
+    for l in listeners {
         l(&msg);
     }
 }
@@ -114,16 +115,17 @@ fn crashed(message: String) {
          narrower layers, a smaller batch or image size). It has been restarted and your settings are kept. \
          Details: {message}"
     );
-    let (old, listener, id) = CLIENT.with(|c| {
+    let (old, listeners, id) = CLIENT.with(|c| {
         let mut c = c.borrow_mut();
-        (c.worker.take(), c.listener.clone(), c.next_id - 1)
+        (c.worker.take(), c.listeners.iter().map(|(_, l)| l.clone()).collect::<Vec<_>>(), c.next_id - 1)
     });
     if let Some(w) = old {
         w.terminate();
     }
     set_status(BackendStatus::Crashed(why.clone()));
-    if let Some(l) = listener {
-        l(&FromWorker::Finished { id, cancelled: false, error: Some(why) });
+    for l in listeners {
+        l(&FromWorker::Finished { id, cancelled: false, error: Some(why.clone()) });
+        l(&FromWorker::DataFailed { error: why.clone() });
     }
     spawn();
 }
@@ -144,41 +146,42 @@ fn post(msg: JsValue) {
     });
 }
 
-/// Makes `listener` receive every worker message until another request replaces it (one page
-/// talks to the worker at a time). Returns a fresh request id.
-fn listen(listener: impl Fn(&FromWorker) + 'static) -> u32 {
+/// Makes `listener` receive every worker message until the next request of the same `slot`
+/// replaces it. Returns a fresh request id (listeners filter by it where it matters).
+fn listen(slot: &'static str, listener: impl Fn(&FromWorker) + 'static) -> u32 {
     CLIENT.with(|c| {
         let mut c = c.borrow_mut();
         let id = c.next_id;
         c.next_id += 1;
-        c.listener = Some(Rc::new(listener));
+        c.listeners.retain(|(s, _)| *s != slot);
+        c.listeners.push((slot, Rc::new(listener)));
         id
     })
 }
 
 /// Starts a run; `listener` receives every message until the next request replaces it.
 pub fn run(configs: Vec<crate::lab::experiment::ExperimentConfig>, listener: impl Fn(&FromWorker) + 'static) -> u32 {
-    let id = listen(listener);
+    let id = listen("run", listener);
     send(&ToWorker::Run { id, configs });
     id
 }
 
 /// Asks the worker to measure models; replies come as `Inspected` then `Finished` with the id.
 pub fn inspect(request: crate::protocol::Inspect, listener: impl Fn(&FromWorker) + 'static) -> u32 {
-    let id = listen(listener);
+    let id = listen("inspect", listener);
     send(&ToWorker::Inspect { id, request });
     id
 }
 
 /// Asks for a dataset's description and gallery (loading a real set from the site if needed).
 pub fn preview(spec: crate::lab::data::DataSpec, seed: u64, count: usize, listener: impl Fn(&FromWorker) + 'static) {
-    listen(listener);
+    listen("data", listener);
     send(&ToWorker::Preview { spec, seed, count });
 }
 
 /// Hands the user's files to the worker, which recognises, verifies and keeps the dataset in them.
 pub fn load_files(files: &web_sys::FileList, listener: impl Fn(&FromWorker) + 'static) {
-    listen(listener);
+    listen("data", listener);
     let list = js_sys::Array::new();
     for i in 0..files.length() {
         if let Some(f) = files.get(i) {

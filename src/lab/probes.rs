@@ -4,10 +4,10 @@ use burn::module::{ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 
-use super::model::{Act, Block, BlockKind, BlockTap, ModelSpec, Net, Skip};
+use super::model::{Act, Block, BlockKind, BlockTap, ModelSpec, Net, NetSpec, Skip};
 use super::train::read_floats;
 use super::experiment::RunError;
-pub use super::report::{BlockAnatomy, BlockStats, FeatureMaps, ModelInfo, Stats, HIST_BINS};
+pub use super::report::{BlockAnatomy, BlockStats, FeatureMaps, ModelInfo, Seen, Stats, HIST_BINS};
 
 /// Collects every weight matrix/kernel (rank 4 convs, rank 2 linears) in module order.
 struct WeightWalker<'a> {
@@ -231,4 +231,13 @@ pub async fn block_anatomy(
     let mismatch = norm(gf.clone() + gs.clone() - total.clone());
     let v = super::train::read_floats(Tensor::cat(vec![norm(gf), norm(gs), norm(total), mismatch, norm(g)], 0)).await?;
     Ok(BlockAnatomy { stages, params, grad_residual: v[0], grad_shortcut: v[1], grad_total: v[2], grad_mismatch: v[3], grad_at_sum: v[4] })
+}
+
+/// Part 5: feature maps after the first block of each stage of `net` (built from `spec`) for the
+/// first image of `x`, and its class probabilities.
+pub async fn what_it_sees(net: &Net, spec: &NetSpec, x: Tensor<4>, label: String, class_names: Vec<String>) -> Result<Seen, RunError> {
+    let maps = feature_maps(net, x.clone(), &Net::stage_starts(spec)).await?;
+    let logits = net.valid().forward(x.narrow(0, 0, 1)); // [1, classes]
+    let probabilities = read_floats(burn::tensor::activation::softmax(logits, 1).reshape([-1])).await?;
+    Ok(Seen { label, maps, probabilities, class_names })
 }

@@ -102,3 +102,14 @@ pub struct BlockAnatomy {
     /// ‖g‖, the gradient arriving at the sum H = F(x) + s(x).
     pub grad_at_sum: f32,
 }
+
+/// Part 5: what a trained net makes of one image.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Seen {
+    pub label: String,
+    /// Output of the first block of each stage.
+    pub maps: Vec<FeatureMaps>,
+    /// Softmax over the classes, with their names.
+    pub probabilities: Vec<f32>,
+    pub class_names: Vec<String>,
+}

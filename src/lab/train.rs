@@ -42,12 +42,18 @@ pub async fn run(
 }
 
 /// Trains on already-loaded data.
-pub async fn train(
+pub async fn train(config: &ExperimentConfig, data: &Dataset, device: &Device, host: &mut impl Host) -> Result<Summary, RunError> {
+    Ok(train_model(config, data, device, host).await?.0)
+}
+
+/// [`train`], also handing back the trained network (inference mode, on `device`), so a page can
+/// look inside it afterwards (Part 5).
+pub async fn train_model(
     config: &ExperimentConfig,
     data: &Dataset,
     device: &Device,
     host: &mut impl Host,
-) -> Result<Summary, RunError> {
+) -> Result<(Summary, Net), RunError> {
     let start = host.now_ms();
     let ad = device.clone().autodiff();
     ad.seed(config.seed);
@@ -165,7 +171,7 @@ pub async fn train(
         images_per_sec: (step * batch) as f64 / (elapsed_ms / 1000.0).max(1e-9),
     };
     host.emit(Event::Done(summary.clone()));
-    Ok(summary)
+    Ok((summary, model.valid()))
 }
 
 /// Loss and accuracy on the held-out split, in inference mode (running BN statistics).

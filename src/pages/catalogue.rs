@@ -16,7 +16,7 @@ pub const CARDS: &[Card] = &[
     Card { slug: "part2", group: "Notebook", title: "Part 2 — The residual block, opened up", blurb: "Shapes through conv-BN-ReLU, the skip path, and the gradient that reaches x through F and through the shortcut.", ready: true },
     Card { slug: "part3", group: "Notebook", title: "Part 3 — ResNet-18 to 152 compared", blurb: "Parameters, size, blocks and multiply-adds counted from the built models, and a live forward pass.", ready: true },
     Card { slug: "part4", group: "Notebook", title: "Part 4 — Training with gradient monitoring", blurb: "Loss and gradient-norm curves with a per-layer gradient heat strip.", ready: true },
-    Card { slug: "part5", group: "Notebook", title: "Part 5 — What the network sees", blurb: "Feature maps of each stage for an image you pick or draw.", ready: false },
+    Card { slug: "part5", group: "Notebook", title: "Part 5 — What the network sees", blurb: "Feature maps of each stage for an image you pick or draw.", ready: true },
     Card { slug: "part6", group: "Notebook", title: "Part 6 — ResNet vs plain showdown", blurb: "Same depth, same data, same seed: with and without skips.", ready: true },
     Card { slug: "part7", group: "Notebook", title: "Part 7 — Your turn", blurb: "Queue experiments (depth, skips, blocks, activations, width vs depth) and compare them.", ready: false },
     Card { slug: "ex1", group: "Exercises", title: "Exercise 1 — Vanishing gradients", blurb: "Plain-20 vs Plain-56: loss, accuracy and first-layer gradient norms against depth.", ready: false },

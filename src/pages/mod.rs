@@ -7,6 +7,7 @@ pub mod part1;
 pub mod part2;
 pub mod part3;
 pub mod part4;
+pub mod part5;
 pub mod part6;
 pub mod query;
 pub mod run_view;

@@ -66,6 +66,15 @@ impl RunView {
         }
     }
 
+    /// Whether `apply` would change anything: this run's events, or data loading while it runs.
+    pub fn concerns(&self, msg: &FromWorker) -> bool {
+        match msg {
+            FromWorker::Event { id, .. } | FromWorker::Finished { id, .. } => *id == self.id,
+            FromWorker::DataProgress { .. } => self.phase == Phase::Running,
+            _ => false,
+        }
+    }
+
     /// Folds one worker message in; messages for other runs are ignored.
     pub fn apply(&mut self, msg: &FromWorker, now_ms: f64) {
         match msg {

@@ -16,7 +16,8 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::lab::data::{Corpus, DataKind, DataSpec, Dataset};
 use crate::lab::experiment::{Event, RunError};
-use crate::lab::train::{run, Host};
+use crate::lab::model::{Net, NetSpec};
+use crate::lab::train::{train_model, Host};
 use crate::protocol::{BackendChoice, DataPreview, FromWorker, Inspect, Inspection, ToWorker};
 
 /// Samples sent for a dataset gallery.
@@ -28,6 +29,16 @@ struct State {
     cancelled: HashSet<u32>,
     /// Real datasets loaded so far, kept for every later run.
     corpora: HashMap<DataKind, Rc<Corpus>>,
+    /// The last network trained in this tab (Part 5 looks inside it).
+    trained: Option<Trained>,
+}
+
+struct Trained {
+    label: String,
+    net: Net,
+    spec: NetSpec,
+    data: DataSpec,
+    class_names: Vec<String>,
 }
 
 thread_local! {
@@ -148,6 +159,23 @@ impl Host for WorkerHost {
     }
 }
 
+/// One training run; the trained net is kept for Part 5 (the last finished run wins).
+async fn run_keeping(
+    config: &crate::lab::experiment::ExperimentConfig,
+    corpus: Option<Rc<Corpus>>,
+    device: &Device,
+    host: &mut WorkerHost,
+) -> Result<(), RunError> {
+    config.validate().map_err(RunError::Invalid)?;
+    let data = Dataset::prepare(&config.data, config.seed, corpus.as_deref()).map_err(RunError::Invalid)?;
+    let (_, net) = train_model(config, &data, device, host).await?;
+    let spec = config.model.resolve(data.channels, data.classes);
+    STATE.with(|s| {
+        s.borrow_mut().trained = Some(Trained { label: config.label.clone(), net, spec, data: config.data.clone(), class_names: data.class_names.clone() })
+    });
+    Ok(())
+}
+
 async fn run_all(id: u32, configs: Vec<crate::lab::experiment::ExperimentConfig>) {
     let Some(device) = STATE.with(|s| s.borrow().device.clone()) else {
         post(&FromWorker::Finished { id, cancelled: false, error: Some("the compute backend is not ready yet".into()) });
@@ -168,8 +196,8 @@ async fn run_all(id: u32, configs: Vec<crate::lab::experiment::ExperimentConfig>
         } else {
             None
         };
-        match run(config, corpus.as_deref(), &device, &mut host).await {
-            Ok(_) => {}
+        match run_keeping(config, corpus, &device, &mut host).await {
+            Ok(()) => {}
             Err(RunError::Cancelled) => {
                 outcome = (true, None);
                 break;
@@ -238,6 +266,13 @@ async fn inspect(id: u32, request: Inspect) {
             }
             error
         }
+        Inspect::Features { pixels } => match features(&pixels).await {
+            Ok(seen) => {
+                post(&FromWorker::Inspected { id, index: 0, result: Inspection::Features { seen } });
+                None
+            }
+            Err(e) => Some(e),
+        },
         Inspect::Block { cin, width, stride, skip, size, seed } => {
             match crate::lab::probes::block_anatomy(cin, width, stride, skip, size, seed, &device).await {
                 Ok(anatomy) => {
@@ -251,4 +286,25 @@ async fn inspect(id: u32, request: Inspect) {
     let cancelled = host.cancelled();
     STATE.with(|s| s.borrow_mut().cancelled.remove(&id));
     post(&FromWorker::Finished { id, cancelled, error });
+}
+
+/// Part 5: the last trained net's feature maps (first block of each stage) and class probabilities
+/// for one image given as bytes `[c, size, size]`, normalised as its training data was.
+async fn features(pixels: &[u8]) -> Result<crate::lab::report::Seen, String> {
+    let (net, spec, data, label, class_names) = STATE
+        .with(|s| s.borrow().trained.as_ref().map(|t| (t.net.clone(), t.spec.clone(), t.data.clone(), t.label.clone(), t.class_names.clone())))
+        .ok_or("no network has been trained in this tab yet: press Train first")?;
+    let n = data.channels * data.size * data.size;
+    if pixels.len() != n {
+        return Err(format!("the image has {} values; {label} takes {}×{}×{} = {n}", pixels.len(), data.channels, data.size, data.size));
+    }
+    let (mean, std) = match STATE.with(|s| s.borrow().corpora.get(&data.kind).cloned()) {
+        Some(c) => (c.mean.clone(), c.std.clone()),
+        None => (vec![0.5; data.channels], vec![0.25; data.channels]),
+    };
+    let plane = data.size * data.size;
+    let x: Vec<f32> = pixels.iter().enumerate().map(|(i, &p)| (p as f32 / 255.0 - mean[i / plane]) / std[i / plane]).collect();
+    let device = STATE.with(|s| s.borrow().device.clone()).ok_or("the compute backend is not ready yet")?;
+    let x = burn::prelude::Tensor::<4>::from_data(burn::prelude::TensorData::new(x, [1, data.channels, data.size, data.size]), &device);
+    crate::lab::probes::what_it_sees(&net, &spec, x, label, class_names).await.map_err(|e| e.to_string())
 }

@@ -59,6 +59,15 @@ impl Net {
         }
     }
 
+    /// Index of each stage's first block (where the resolution or width changes), from `spec`.
+    pub fn stage_starts(spec: &NetSpec) -> Vec<usize> {
+        spec.stages.iter().scan(0, |at, s| {
+            let start = *at;
+            *at += s.blocks;
+            Some(start)
+        }).filter(|&i| i < spec.stages.iter().map(|s| s.blocks).sum()).collect()
+    }
+
     /// # Shapes
     /// - input `[batch, channels, h, w]` (28×28, 32×32, 224×224 …) → logits `[batch, classes]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {

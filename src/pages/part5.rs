@@ -1,0 +1,110 @@
+//! Part 5 — what the network sees: which net to train, on which real dataset, and the readout of
+//! its feature maps.
+
+use super::query::{encode_pairs, Query};
+use super::training::Training;
+use crate::lab::data::DataKind;
+use crate::lab::experiment::ExperimentConfig;
+use crate::lab::model::{Family, ModelSpec, Skip};
+use crate::lab::report::Seen;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Part5 {
+    pub depth: usize,
+    pub width: usize,
+    pub train: Training,
+}
+
+impl Default for Part5 {
+    fn default() -> Self {
+        Part5 {
+            depth: 14,
+            width: 8,
+            train: Training { data: DataKind::FashionMnist, samples: 1200, size: 28, epochs: 2, batch: 32, lr: 0.05, augment: false, seed: 42 },
+        }
+    }
+}
+
+impl Part5 {
+    pub fn from_query(query: &str) -> (Part5, Vec<String>) {
+        let d = Part5::default();
+        let mut q = Query::parse(query);
+        let mut depth = q.int("depth", d.depth, 8, 56);
+        if (depth - 2) % 6 != 0 {
+            let fixed = (depth - 2) / 6 * 6 + 2;
+            q.notes.push(format!("depth: {depth} is not 6n+2; using {fixed}"));
+            depth = fixed;
+        }
+        let mut train = Training::from_query(&mut q, &d.train);
+        if !train.data.is_real() {
+            q.notes.push(format!("data: Part 5 looks at real images; using {} instead of {}", d.train.data.name(), train.data.name()));
+            train.data = d.train.data;
+        }
+        (Part5 { depth, width: q.int("width", d.width, 2, 64), train }, q.notes)
+    }
+
+    pub fn to_query(&self) -> String {
+        let mut pairs = vec![("page", "part5".into()), ("depth", self.depth.to_string()), ("width", self.width.to_string())];
+        pairs.extend(self.train.pairs());
+        encode_pairs(&pairs)
+    }
+
+    pub fn config(&self) -> ExperimentConfig {
+        self.train.config(ModelSpec::new(Family::Cifar, self.depth, Skip::Identity).with_width(self.width))
+    }
+}
+
+/// Sentences about what the net made of the image.
+pub fn readout(seen: &Seen) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut ranked: Vec<(usize, f32)> = seen.probabilities.iter().copied().enumerate().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let name = |i: usize| seen.class_names.get(i).cloned().unwrap_or_else(|| format!("class {i}"));
+    if let Some(&(top, p)) = ranked.first() {
+        let second = ranked.get(1).map(|&(i, q)| format!(", then {} ({:.0}%)", name(i), q * 100.0)).unwrap_or_default();
+        out.push(format!("{} says {} with {:.0}%{second}.", seen.label, name(top), p * 100.0));
+    }
+    for m in &seen.maps {
+        let plane = m.height * m.width;
+        let dead = m.values.chunks(plane.max(1)).filter(|c| c.iter().all(|&v| v <= 0.0)).count();
+        out.push(format!(
+            "Block {} outputs {} maps of {}×{}; {} of them are zero everywhere for this image (ReLU switched them off).",
+            m.block + 1,
+            m.channels,
+            m.height,
+            m.width,
+            dead
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::report::FeatureMaps;
+
+    #[test]
+    fn url_and_real_data_only() {
+        let mut p = Part5 { depth: 20, ..Part5::default() };
+        p.train.data = DataKind::Cifar10;
+        assert_eq!(Part5::from_query(&p.to_query()), (p, vec![]));
+        let (p, notes) = Part5::from_query("data=gratings&depth=9");
+        assert_eq!((p.train.data, p.depth), (DataKind::FashionMnist, 8));
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert_eq!(Part5::default().config().data.size, 28);
+    }
+
+    #[test]
+    fn readout_ranks_and_counts() {
+        let seen = Seen {
+            label: "ResNet-14".into(),
+            maps: vec![FeatureMaps { block: 0, channels: 2, height: 1, width: 2, values: vec![0.0, 0.0, 0.5, 0.0] }],
+            probabilities: vec![0.1, 0.7, 0.2],
+            class_names: vec!["a".into(), "b".into(), "c".into()],
+        };
+        let r = readout(&seen);
+        assert_eq!(r[0], "ResNet-14 says b with 70%, then c (20%).");
+        assert!(r[1].contains("2 maps of 1×2; 1 of them"), "{r:?}");
+    }
+}

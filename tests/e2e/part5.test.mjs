@@ -1,0 +1,78 @@
+// Part 5: train a small ResNet, then look at its feature maps for a test image, a drawing and an upload.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { serve, launch, openPage, screenshot, canvasHasInk } from './harness.mjs';
+
+let server, base, browser;
+before(async () => {
+  ({ server, base } = await serve());
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/// A 24-bit BMP (any browser decodes it): a bright diagonal bar on black.
+function bmp(w, h) {
+  const row = Math.ceil((w * 3) / 4) * 4;
+  const buf = Buffer.alloc(54 + row * h);
+  buf.write('BM', 0);
+  buf.writeUInt32LE(buf.length, 2);
+  buf.writeUInt32LE(54, 10);
+  buf.writeUInt32LE(40, 14);
+  buf.writeInt32LE(w, 18);
+  buf.writeInt32LE(h, 22);
+  buf.writeUInt16LE(1, 26);
+  buf.writeUInt16LE(24, 28);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const v = Math.abs(x - y) < 6 ? 255 : 0;
+    buf.fill(v, 54 + y * row + x * 3, 54 + y * row + x * 3 + 3);
+  }
+  return buf;
+}
+
+const mapShapes = (page) => page.$$eval('[data-testid=maps] figure', (fs) => fs.map((f) => f.dataset.shape));
+const probSum = (page) => page.$$eval('[data-testid=probs] tr', (trs) => trs.reduce((s, tr) => s + Number(tr.dataset.value), 0));
+
+test('Part 5: a net trained on the page shows its stage feature maps and verdict for a test image, a drawing and an upload', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${base}?page=part5&depth=8&width=4&samples=400&epochs=1&backend=cpu`);
+  await page.waitForSelector('[data-testid=sample-3]', { timeout: 120_000 });
+  await page.click('[data-testid=sample-3]');
+  assert.match(await page.textContent('[data-testid=input-name]'), /test image 4 .*Train the network/);
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 180_000 });
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'done');
+  await page.waitForSelector('[data-testid=maps] figure', { timeout: 30_000 });
+  // ResNet-8 at width 4 on 28×28: stages of 4, 8, 16 channels at 28, 14, 7 px.
+  assert.deepEqual(await mapShapes(page), ['4x28x28', '8x14x14', '16x7x7']);
+  assert.ok(Math.abs(await probSum(page) - 1) < 1e-3);
+  assert.match(await page.textContent('[data-testid=readout]'), /ResNet-8 says .* with \d+%/);
+  const first = await page.textContent('[data-testid=readout]');
+
+  // A drawing: drag across the black canvas, then use it.
+  const box = await page.locator('[data-testid=draw]').boundingBox();
+  await page.mouse.move(box.x + 40, box.y + 40);
+  await page.mouse.down();
+  for (let i = 0; i <= 20; i++) await page.mouse.move(box.x + 40 + i * 7, box.y + 40 + i * 5);
+  await page.mouse.up();
+  await page.click('[data-testid=use-drawing]');
+  await page.waitForFunction((t) => document.querySelector('[data-testid=readout]').textContent !== t, first);
+  assert.match(await page.textContent('[data-testid=input-name]'), /your drawing/);
+  assert.deepEqual(await mapShapes(page), ['4x28x28', '8x14x14', '16x7x7']);
+
+  // An uploaded picture, resized by the browser to 28×28 grey.
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'img-')), 'bar.bmp');
+  fs.writeFileSync(file, bmp(60, 60));
+  await page.setInputFiles('[data-testid=upload]', file);
+  await page.waitForFunction(() => /bar\.bmp/.test(document.querySelector('[data-testid=input-name]').textContent));
+  await page.waitForTimeout(500);
+  assert.ok(Math.abs(await probSum(page) - 1) < 1e-3);
+  assert.ok(await canvasHasInk(page, '[data-testid=probs]') > 100);
+  await screenshot(page, 'part5');
+  assert.deepEqual(page.errors, []);
+});
