@@ -14,6 +14,7 @@ mod part3;
 mod part4;
 mod part5;
 mod part6;
+mod part7;
 mod progress;
 mod run_details;
 mod runs;
@@ -98,6 +99,7 @@ fn App() -> impl IntoView {
         "part2" => part2::Part2Page().into_any(),
         "part4" => part4::Part4Page().into_any(),
         "part5" => part5::Part5Page().into_any(),
+        "part7" => part7::Part7Page().into_any(),
         slug => match catalogue::find(slug) {
             Some(card) => view! {
                 <section class="notice">

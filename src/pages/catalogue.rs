@@ -18,7 +18,7 @@ pub const CARDS: &[Card] = &[
     Card { slug: "part4", group: "Notebook", title: "Part 4 — Training with gradient monitoring", blurb: "Loss and gradient-norm curves with a per-layer gradient heat strip.", ready: true },
     Card { slug: "part5", group: "Notebook", title: "Part 5 — What the network sees", blurb: "Feature maps of each stage for an image you pick or draw.", ready: true },
     Card { slug: "part6", group: "Notebook", title: "Part 6 — ResNet vs plain showdown", blurb: "Same depth, same data, same seed: with and without skips.", ready: true },
-    Card { slug: "part7", group: "Notebook", title: "Part 7 — Your turn", blurb: "Queue experiments (depth, skips, blocks, activations, width vs depth) and compare them.", ready: false },
+    Card { slug: "part7", group: "Notebook", title: "Part 7 — Your turn", blurb: "Queue experiments (depth, skips, blocks, activations, width vs depth) and compare them.", ready: true },
     Card { slug: "ex1", group: "Exercises", title: "Exercise 1 — Vanishing gradients", blurb: "Plain-20 vs Plain-56: loss, accuracy and first-layer gradient norms against depth.", ready: false },
     Card { slug: "ex2", group: "Exercises", title: "Exercise 2 — Skip connections", blurb: "The same 56-layer net with and without shortcuts.", ready: false },
     Card { slug: "ex3", group: "Exercises", title: "Exercise 3 — Residual vs identity", blurb: "Distributions of x, F(x) and F(x)+x per block: how small and sparse are residuals?", ready: false },

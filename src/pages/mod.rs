@@ -9,6 +9,7 @@ pub mod part3;
 pub mod part4;
 pub mod part5;
 pub mod part6;
+pub mod part7;
 pub mod query;
 pub mod run_view;
 pub mod training;

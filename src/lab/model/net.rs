@@ -155,6 +155,31 @@ mod tests {
     }
 
     #[test]
+    fn planned_params_equal_built_params() {
+        let d = Device::flex();
+        let mut specs: Vec<ModelSpec> = crate::lab::model::spec::catalogue()
+            .into_iter()
+            .filter(|n| !["resnet101", "resnet152", "resnet1202", "plainconv56"].contains(n)) // slow to build; same rules
+            .map(|n| ModelSpec::from_name(n).unwrap())
+            .collect();
+        for skip in Skip::ALL {
+            specs.push(ModelSpec::new(Family::Cifar, 14, skip).with_width(8));
+            specs.push(ModelSpec::new(Family::Stack, 8, skip).with_width(6));
+        }
+        let mut b = ModelSpec::new(Family::Cifar, 14, Skip::Attention).with_width(8);
+        b.bottleneck = true;
+        specs.push(b.clone());
+        b.preact = true;
+        specs.push(b);
+        for spec in specs {
+            for (c, k) in [(3, 10), (1, 7)] {
+                let plan = spec.resolve(c, k);
+                assert_eq!(plan.params(), crate::lab::probes::count_params(&Net::new(&plan, &d)), "{}", spec.label());
+            }
+        }
+    }
+
+    #[test]
     fn resnet50_macs_at_224() {
         let spec = ModelSpec::from_name("resnet50").unwrap().resolve(3, 1000);
         let macs = Net::new(&spec, &Device::flex()).macs([3, 224, 224]);

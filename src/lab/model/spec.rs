@@ -316,6 +316,54 @@ impl ModelSpec {
     }
 }
 
+impl NetSpec {
+    /// Learnable parameters, counted from the plan without building the net (the UI has no burn).
+    /// Tested equal to the built net's count for every catalogue model and variant.
+    pub fn params(&self) -> usize {
+        let bias = |c: usize| if self.conv_bias { c } else { 0 };
+        let conv = |cin: usize, cout: usize, k: usize| cin * cout * k * k + bias(cout);
+        let bn = |c: usize| 2 * c;
+        let (k, w0) = match self.stem {
+            Stem::Small { width } => (3, width),
+            Stem::Large { width } => (7, width),
+        };
+        let mut total = conv(self.in_channels, w0, k) + bn(w0);
+        let mut c = w0;
+        for stage in &self.stages {
+            for i in 0..stage.blocks {
+                let stride = if i == 0 { stage.stride } else { 1 };
+                let width = stage.width;
+                let cout = width * self.block.expansion();
+                total += match (self.block, self.preact) {
+                    (BlockKind::Basic, false) => conv(c, width, 3) + conv(width, width, 3) + bn(width) + bn(width),
+                    (BlockKind::Basic, true) => conv(c, width, 3) + conv(width, width, 3) + bn(c) + bn(width),
+                    (BlockKind::Bottleneck, false) => conv(c, width, 1) + conv(width, width, 3) + conv(width, cout, 1) + 2 * bn(width) + bn(cout),
+                    (BlockKind::Bottleneck, true) => conv(c, width, 1) + conv(width, width, 3) + conv(width, cout, 1) + bn(c) + 2 * bn(width),
+                };
+                let shape_changes = stride != 1 || c != cout;
+                total += match self.skip {
+                    Skip::Projection | Skip::ChannelWeight | Skip::Attention | Skip::Dense if shape_changes => conv(c, cout, 1) + bn(cout),
+                    _ => 0,
+                };
+                total += match self.skip {
+                    Skip::ChannelWeight => cout,
+                    Skip::Attention => {
+                        let h = (cout / 4).max(2);
+                        cout * h + h + h * cout + cout
+                    }
+                    Skip::Dense => conv(c, cout, 3) + bn(cout),
+                    _ => 0,
+                };
+                c = cout;
+            }
+        }
+        if self.preact {
+            total += bn(c);
+        }
+        total + c * self.classes + self.classes
+    }
+}
+
 fn unknown_model(name: &str) -> String {
     format!(
         "unknown model '{name}': use resnetN or plainN (N = 18, 34, 50, 101, 152 for ImageNet nets; 6n+2 such as 20, 32, 44, 56, 110 for CIFAR nets), preresnetN, stackN (even N), plaindeepN / resdeepN (Part 6, N = 4n+2, e.g. 6), plainconvN / resconvN (Exercise 1/2, N blocks)"

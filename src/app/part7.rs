@@ -1,0 +1,134 @@
+//! Part 7 — your turn: queue model variants (or a preset comparison), train them one after another
+//! on the same data and seed, and compare curves, final numbers and a CSV export.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::chart::{Line, LineChart};
+use super::controls::{Select, Slider};
+use super::progress::Progress;
+use super::runs::Runs;
+use super::training_controls::TrainingControls;
+use super::{location_query, sync_url};
+use crate::lab::model::{Act, Skip};
+use crate::pages::part7::{csv, readout, Part7, Preset, Row, MAX_ROWS};
+use crate::pages::run_view::Phase;
+
+/// Offers `text` as a file download.
+fn download(name: &str, text: &str) -> Option<()> {
+    let parts = js_sys::Array::of1(&text.into());
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("text/csv");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+    let a: web_sys::HtmlAnchorElement = document().create_element("a").ok()?.unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url).ok()
+}
+
+#[component]
+pub fn Part7Page() -> impl IntoView {
+    let (initial, notes) = Part7::from_query(&location_query());
+    let settings = RwSignal::new(initial);
+    sync_url(move || settings.with(|s| s.to_query()));
+    let runs = Runs::new();
+    let running = runs.running();
+    let draft = RwSignal::new(Row::new(20, 8, Skip::Identity));
+    let channels = move || settings.with(|s| s.train.data_spec().channels);
+    let full = Signal::derive(move || settings.with(|s| s.rows.len() >= MAX_ROWS));
+    let acc_lines = Signal::derive(move || {
+        runs.view.with(|r| {
+            r.series
+                .iter()
+                .map(|s| Line { label: s.label.clone(), points: s.epochs.iter().map(|e| (e.epoch as f32, e.val_accuracy * 100.0)).collect() })
+                .collect()
+        })
+    });
+    let sentences = move || runs.view.with(|r| if r.phase == Phase::Running { vec![] } else { readout(&r.series) });
+
+    view! {
+        <article class="page">
+            <h1>"Part 7 — Your turn"</h1>
+            <p class="lede">
+                "Design the comparison yourself: queue up to six variants — depth, shortcut type, Basic or Bottleneck "
+                "blocks, activation, width — or start from a preset. They train one after another on the same data "
+                "with the same seed, so the only difference is the one you chose."
+            </p>
+            {(!notes.is_empty()).then(|| view! {
+                <ul class="clamp-notes" data-testid="clamp-notes" role="alert">
+                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                </ul>
+            })}
+            <form class="controls" on:submit=|ev| ev.prevent_default()>
+                <fieldset>
+                    <legend>"Presets"</legend>
+                    {Preset::ALL.iter().map(|&p| view! {
+                        <button type="button" class="preset" data-testid=format!("preset-{p:?}").to_lowercase() prop:disabled=running
+                            on:click=move |_| settings.update(|s| s.rows = p.rows(s.train.data_spec().channels))>{p.title()}</button>
+                    }).collect_view()}
+                </fieldset>
+                <fieldset>
+                    <legend>"Add a variant"</legend>
+                    <Slider id="depth".into() label="Depth (6n + 2)".into() min=8.0 max=110.0 step=6.0
+                        value=Signal::derive(move || draft.with(|d| d.depth as f64))
+                        on_change=move |v| draft.update(|d| d.depth = ((v as usize).max(8) - 2) / 6 * 6 + 2) />
+                    <Slider id="width".into() label="Width".into() min=2.0 max=64.0 step=2.0
+                        value=Signal::derive(move || draft.with(|d| d.width as f64))
+                        on_change=move |v| draft.update(|d| d.width = v as usize) />
+                    <Select id="skip" label="Shortcut" options=Skip::ALL.iter().map(|k| (k.name(), k.name())).collect()
+                        value=Signal::derive(move || draft.with(|d| d.skip.name().to_string()))
+                        on_change=move |v| draft.update(|d| d.skip = Skip::parse(&v).unwrap_or(d.skip)) />
+                    <Select id="block" label="Block" options=vec![("basic", "Basic (two 3×3)"), ("bottleneck", "Bottleneck (1×1, 3×3, 1×1 ×4)")]
+                        value=Signal::derive(move || String::from(if draft.with(|d| d.bottleneck) { "bottleneck" } else { "basic" }))
+                        on_change=move |v| draft.update(|d| d.bottleneck = v == "bottleneck") />
+                    <Select id="act" label="Activation" options=Act::ALL.iter().map(|a| (a.name(), a.name())).collect()
+                        value=Signal::derive(move || draft.with(|d| d.act.name().to_string()))
+                        on_change=move |v| draft.update(|d| d.act = Act::parse(&v).unwrap_or(d.act)) />
+                    <button type="button" data-testid="add" prop:disabled=move || running.get() || full.get()
+                        on:click=move |_| settings.update(|s| if !s.rows.contains(&draft.get_untracked()) { s.rows.push(draft.get_untracked()) })>
+                        {move || if full.get() { format!("Queue full ({MAX_ROWS})") } else { format!("Add {} ({} parameters)", draft.with(|d| d.label()), draft.with(|d| d.params(channels()))) }}
+                    </button>
+                </fieldset>
+                <TrainingControls settings=settings get=|s: &Part7| &s.train set=|s: &mut Part7| &mut s.train running=running />
+            </form>
+            <section>
+                <h2>"Queue"</h2>
+                <ol class="queue" data-testid="queue">
+                    {move || settings.with(|s| s.rows.clone()).into_iter().enumerate().map(|(i, r)| view! {
+                        <li data-label=r.label() data-params=r.params(channels())>
+                            {format!("{} — {} parameters ", r.label(), r.params(channels()))}
+                            <button type="button" aria-label=format!("Remove {}", r.label()) prop:disabled=running
+                                on:click=move |_| settings.update(|s| { s.rows.remove(i); })>"Remove"</button>
+                        </li>
+                    }).collect_view()}
+                </ol>
+                <div class="actions">
+                    <button type="button" class="primary" data-testid="train" prop:disabled=move || running.get() || settings.with(|s| s.rows.is_empty())
+                        on:click=move |_| runs.start(settings.with(|s| s.configs()))>"Run the queue"</button>
+                    <button type="button" data-testid="csv" prop:disabled=move || runs.view.with(|r| r.series.is_empty() || r.phase == Phase::Running)
+                        on:click=move |_| { runs.view.with_untracked(|r| download("resnet-lab-part7.csv", &csv(&r.series))); }>"Export CSV"</button>
+                </div>
+            </section>
+            <Progress run=runs.view on_cancel=move || runs.cancel() />
+            <LineChart lines=runs.loss_lines() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
+            <LineChart lines=acc_lines title="Held-out accuracy per epoch" x_desc="epoch" y_desc="accuracy (%)" testid="acc-chart" />
+            <table class="numbers wide" data-testid="results">
+                <thead><tr><th>"variant"</th><th>"parameters"</th><th>"final loss"</th><th>"held-out accuracy"</th><th>"first/last layer grad"</th><th>"images/s"</th></tr></thead>
+                <tbody>
+                    {move || runs.view.with(|r| r.series.iter().filter_map(|s| s.summary.clone()).map(|m| view! {
+                        <tr data-series=m.label.clone() data-params=m.params data-final-loss=m.final_loss data-val-acc=m.final_val_accuracy>
+                            <th scope="row">{m.label.clone()}</th><td>{m.params}</td><td>{format!("{:.3}", m.final_loss)}</td>
+                            <td>{format!("{:.1}%", m.final_val_accuracy * 100.0)}</td><td>{format!("{:.3}×", m.first_last_grad_ratio)}</td><td>{format!("{:.0}", m.images_per_sec)}</td>
+                        </tr>
+                    }).collect_view())}
+                </tbody>
+            </table>
+            <section class="readout" data-testid="readout" aria-live="polite">
+                <h2>"What this comparison shows"</h2>
+                <ul>{move || sentences().into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
+            </section>
+        </article>
+    }
+}
