@@ -6,7 +6,7 @@ use crate::pages::catalogue::CARDS;
 
 #[component]
 pub fn Landing() -> impl IntoView {
-    let groups = ["Notebook", "Exercises", "Module"];
+    let groups = ["Notebook", "Exercises", "Module", "Data"];
     // A forced backend (?backend=cpu) follows the student into every page.
     let keep = super::backend_param().map(|b| format!("&backend={b}")).unwrap_or_default();
     view! {
