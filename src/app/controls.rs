@@ -66,3 +66,27 @@ pub fn Select(
         </div>
     }
 }
+
+/// The notes a page's URL produced (values clamped, unknown ones replaced), shown above its controls.
+#[component]
+pub fn UrlNotes(notes: Vec<String>) -> impl IntoView {
+    (!notes.is_empty()).then(|| {
+        view! {
+            <ul class="clamp-notes" data-testid="clamp-notes" role="alert">
+                {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+            </ul>
+        }
+    })
+}
+
+/// A page's "what this run shows" list, computed from the run.
+#[component]
+pub fn Readout(title: &'static str, #[prop(into)] sentences: Signal<Vec<String>>, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    view! {
+        <section class="readout" data-testid="readout" aria-live="polite">
+            <h2>{title}</h2>
+            <ul>{move || sentences.get().into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
+            {children.map(|c| c())}
+        </section>
+    }
+}

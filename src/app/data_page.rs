@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::bar_chart::{Bar, BarChart};
+use super::controls::UrlNotes;
 use super::controls::{Select, Slider};
 use super::gallery::Gallery;
 use super::{backend_param, location_query, set_location_query, worker_client};
@@ -130,11 +131,7 @@ pub fn DataPageView() -> impl IntoView {
                 <code>".bin"</code>" batches) and it stays in this tab. The synthetic sets are generated from the seed: "
                 "gratings are learnable in seconds; random images with random labels have nothing to learn but memorisation."
             </p>
-            {(!notes.is_empty()).then(|| view! {
-                <ul class="clamp-notes" data-testid="clamp-notes" role="alert">
-                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-                </ul>
-            })}
+            <UrlNotes notes=notes />
             <form class="controls" on:submit=|ev| ev.prevent_default()>
                 <fieldset>
                     <legend>"Dataset"</legend>

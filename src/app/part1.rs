@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::chart::LineChart;
 use super::runs::Runs;
+use super::controls::{Readout, UrlNotes};
 use super::controls::Slider;
 use super::run_details::RunDetails;
 use super::training_controls::TrainingControls;
@@ -72,11 +73,7 @@ pub fn Part1Page() -> impl IntoView {
                 "Then switch the connections to residual — each pair of layers computes "<code>"F(x) + x"</code>
                 " — and train again."
             </p>
-            {(!notes.is_empty()).then(|| view! {
-                <ul class="clamp-notes" data-testid="clamp-notes" role="alert">
-                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-                </ul>
-            })}
+            <UrlNotes notes=notes />
             <form class="controls" on:submit=|ev| ev.prevent_default()>
                 <fieldset>
                     <legend>"Networks"</legend>
@@ -113,11 +110,7 @@ pub fn Part1Page() -> impl IntoView {
             <Progress run=run on_cancel=cancel />
             <LineChart lines=loss_lines title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <LineChart lines=grad_lines title="Gradient norm per layer (mean over steps), input → output" x_desc="weight layer" y_desc="‖∇W‖" log_y=true testid="grad-chart" />
-            <section class="readout" data-testid="readout" aria-live="polite">
-                <h2>"What this run shows"</h2>
-                <ul>{move || sentences().into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
-                <RunDetails run=run />
-            </section>
+            <Readout title="What this run shows" sentences=Signal::derive(sentences)><RunDetails run=run /></Readout>
         </article>
     }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::bar_chart::{Bar, BarChart};
+use super::controls::{Readout, UrlNotes};
 use super::controls::{Select, Slider};
 use super::{location_query, sync_url, worker_client};
 use crate::lab::model::Skip;
@@ -127,11 +128,7 @@ pub fn Part2Page() -> impl IntoView {
                 "keeps gradients alive in deep stacks. Change the block and the worker builds it, runs a batch of two "
                 "random images forward and backward, and measures each path."
             </p>
-            {(!notes.is_empty()).then(|| view! {
-                <ul class="clamp-notes" data-testid="clamp-notes" role="alert">
-                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-                </ul>
-            })}
+            <UrlNotes notes=notes />
             <form class="controls" on:submit=|ev| ev.prevent_default()>
                 <fieldset>
                     <legend>"Block"</legend>
@@ -156,11 +153,9 @@ pub fn Part2Page() -> impl IntoView {
                 </figure>
                 <BarChart bars=bars title="Gradient norms at x, by path" y_desc="L2 norm" testid="grad-paths" fmt=|v| format!("{v:.5}") />
             </div>
-            <section class="readout" data-testid="readout" aria-live="polite">
-                <h2>"What this block shows"</h2>
-                <ul>{move || anatomy.with(|a| a.as_ref().map(|a| settings.with(|p| readout(p, a))).unwrap_or_default()).into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
+            <Readout title="What this block shows" sentences=Signal::derive(move || anatomy.with(|a| a.as_ref().map(|a| settings.with(|p| readout(p, a))).unwrap_or_default()))>
                 <p data-testid="block-params">{move || anatomy.with(|a| a.as_ref().map(|a| format!("Parameters in this block: {}.", a.params)))}</p>
-            </section>
+            </Readout>
         </article>
     }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::bar_chart::{Bar, BarChart};
+use super::controls::{Readout, UrlNotes};
 use super::controls::Select;
 use super::progress::Progress;
 use super::{location_query, sync_url, worker_client};
@@ -73,11 +74,7 @@ pub fn Part3Page() -> impl IntoView {
                 "ImageNet nets, 10 for CIFAR nets), adds up its multiply-adds, and times one image through it on "
                 "this page's backend."
             </p>
-            {(!notes.is_empty()).then(|| view! {
-                <ul class="clamp-notes" data-testid="clamp-notes" role="alert">
-                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-                </ul>
-            })}
+            <UrlNotes notes=notes />
             <form class="controls" on:submit=|ev| ev.prevent_default()>
                 <fieldset>
                     <legend>"Models"</legend>
@@ -131,10 +128,7 @@ pub fn Part3Page() -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-            <section class="readout" data-testid="readout" aria-live="polite">
-                <h2>"What the numbers say"</h2>
-                <ul>{move || readout(&done_rows()).into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
-            </section>
+            <Readout title="What the numbers say" sentences=Signal::derive(move || readout(&done_rows())) />
         </article>
     }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::chart::LineChart;
+use super::controls::{Readout, UrlNotes};
 use super::controls::Slider;
 use super::heat_strip::HeatStrip;
 use super::progress::Progress;
@@ -33,11 +34,7 @@ pub fn Part4Page() -> impl IntoView {
                 "global norm every step, and every layer's norm as a heat strip — if gradients vanished, the top rows "
                 "would go dark. Switch to plain (no shortcuts) and compare."
             </p>
-            {(!notes.is_empty()).then(|| view! {
-                <ul class="clamp-notes" data-testid="clamp-notes" role="alert">
-                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-                </ul>
-            })}
+            <UrlNotes notes=notes />
             <form class="controls" on:submit=|ev| ev.prevent_default()>
                 <fieldset>
                     <legend>"Network"</legend>
@@ -64,11 +61,7 @@ pub fn Part4Page() -> impl IntoView {
             <LineChart lines=runs.loss_lines() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <LineChart lines=runs.grad_norm_lines() title="Global gradient norm per step" x_desc="step" y_desc="‖∇‖" log_y=true testid="gradnorm-chart" />
             <HeatStrip steps=strip layers=layers testid="heat-strip" />
-            <section class="readout" data-testid="readout" aria-live="polite">
-                <h2>"What this run shows"</h2>
-                <ul>{move || sentences().into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
-                <RunDetails run=runs.view />
-            </section>
+            <Readout title="What this run shows" sentences=Signal::derive(sentences)><RunDetails run=runs.view /></Readout>
         </article>
     }
 }

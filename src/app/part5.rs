@@ -8,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use super::bar_chart::{Bar, BarChart};
+use super::controls::{Readout, UrlNotes};
 use super::controls::{Select, Slider};
 use super::gallery::rgba;
 use super::progress::Progress;
@@ -227,11 +228,7 @@ pub fn Part5Page() -> impl IntoView {
                 "then give it an image — one of the test images, your own drawing, or a picture from your computer — "
                 "and look at what the first block of each stage makes of it, and what the network decides."
             </p>
-            {(!notes.is_empty()).then(|| view! {
-                <ul class="clamp-notes" data-testid="clamp-notes" role="alert">
-                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-                </ul>
-            })}
+            <UrlNotes notes=notes />
             <form class="controls" on:submit=|ev| ev.prevent_default()>
                 <fieldset>
                     <legend>"1. Train a network"</legend>
@@ -282,10 +279,7 @@ pub fn Part5Page() -> impl IntoView {
                 {move || seen.get().map(|s| s.maps.into_iter().map(|m| view! { <StageMaps maps=m /> }).collect_view())}
             </section>
             <BarChart bars=bars title="What the network decides (class probabilities)" y_desc="probability" testid="probs" fmt=|v| format!("{:.1}%", v * 100.0) />
-            <section class="readout" data-testid="readout" aria-live="polite">
-                <h2>"What this shows"</h2>
-                <ul>{move || seen.with(|s| s.as_ref().map(readout).unwrap_or_default()).into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
-            </section>
+            <Readout title="What this shows" sentences=Signal::derive(move || seen.with(|s| s.as_ref().map(readout).unwrap_or_default())) />
         </article>
     }
 }

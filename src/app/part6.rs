@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::chart::LineChart;
+use super::controls::{Readout, UrlNotes};
 use super::controls::{Select, Slider};
 use super::progress::Progress;
 use super::run_details::RunDetails;
@@ -41,11 +42,7 @@ pub fn Part6Page() -> impl IntoView {
                 "both loss curves and the gradient norms: how much of the gradient reaches the first layers, with "
                 "and without the shortcut? Push the depth up and train again."
             </p>
-            {(!notes.is_empty()).then(|| view! {
-                <ul class="clamp-notes" data-testid="clamp-notes" role="alert">
-                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-                </ul>
-            })}
+            <UrlNotes notes=notes />
             <form class="controls" on:submit=|ev| ev.prevent_default()>
                 <fieldset>
                     <legend>"Network"</legend>
@@ -92,11 +89,7 @@ pub fn Part6Page() -> impl IntoView {
             <LineChart lines=runs.loss_lines() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <LineChart lines=runs.grad_norm_lines() title="Global gradient norm per step" x_desc="step" y_desc="‖∇‖" log_y=true testid="gradnorm-chart" />
             <LineChart lines=runs.layer_grad_lines() title="Gradient norm per layer (mean over steps), input → output" x_desc="weight layer" y_desc="‖∇W‖" log_y=true testid="grad-chart" />
-            <section class="readout" data-testid="readout" aria-live="polite">
-                <h2>"What this run shows"</h2>
-                <ul>{move || sentences().into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
-                <RunDetails run=runs.view />
-            </section>
+            <Readout title="What this run shows" sentences=Signal::derive(sentences)><RunDetails run=runs.view /></Readout>
         </article>
     }
 }

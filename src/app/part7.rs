@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::chart::{Line, LineChart};
+use super::controls::{Readout, UrlNotes};
 use super::controls::{Select, Slider};
 use super::progress::Progress;
 use super::runs::Runs;
@@ -56,11 +57,7 @@ pub fn Part7Page() -> impl IntoView {
                 "blocks, activation, width — or start from a preset. They train one after another on the same data "
                 "with the same seed, so the only difference is the one you chose."
             </p>
-            {(!notes.is_empty()).then(|| view! {
-                <ul class="clamp-notes" data-testid="clamp-notes" role="alert">
-                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-                </ul>
-            })}
+            <UrlNotes notes=notes />
             <form class="controls" on:submit=|ev| ev.prevent_default()>
                 <fieldset>
                     <legend>"Presets"</legend>
@@ -125,10 +122,7 @@ pub fn Part7Page() -> impl IntoView {
                     }).collect_view())}
                 </tbody>
             </table>
-            <section class="readout" data-testid="readout" aria-live="polite">
-                <h2>"What this comparison shows"</h2>
-                <ul>{move || sentences().into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
-            </section>
+            <Readout title="What this comparison shows" sentences=Signal::derive(sentences) />
         </article>
     }
 }
