@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 
-use super::chart::{tick_label, ticks, PALETTE};
+use super::chart::{ticks, y_axis_labels, PALETTE};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bar {
@@ -51,18 +51,8 @@ fn draw(canvas: web_sys::HtmlCanvasElement, bars: &[Bar], y_desc: &str, log_y: b
         let _ = ctx.fill_text(&b.label, 0.0, 8.0);
         ctx.restore();
     }
-    ctx.set_text_align("right");
-    for &y in &yt {
-        let (px, py) = chart.backend_coord(&(0.0, y));
-        let _ = ctx.fill_text(&tick_label(y, log_y), px as f64 - 6.0, py as f64 + 4.0);
-    }
-    ctx.save();
-    let _ = ctx.translate(14.0, (height - 40.0) / 2.0);
-    let _ = ctx.rotate(-std::f64::consts::FRAC_PI_2);
-    ctx.set_text_align("center");
-    let label = if log_y { format!("{y_desc} (log scale)") } else { y_desc.to_string() };
-    let _ = ctx.fill_text(&label, 0.0, 0.0);
-    ctx.restore();
+    let ys: Vec<_> = yt.iter().map(|&y| (y, chart.backend_coord(&(0.0, y)))).collect();
+    y_axis_labels(&ctx, &ys, height - 40.0, y_desc, log_y);
     Some(())
 }
 

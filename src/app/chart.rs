@@ -103,19 +103,24 @@ fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &
         let _ = ctx.fill_text(&tick_label(x, false), px as f64, py as f64 + 16.0);
     }
     let _ = ctx.fill_text(x_desc, width / 2.0 + 28.0, height - 8.0);
+    let ys: Vec<_> = yt.iter().map(|&y| (y, chart.backend_coord(&(x0, y)))).collect();
+    y_axis_labels(&ctx, &ys, height - 36.0, y_desc, log_y);
+    Some(())
+}
+
+/// Y tick labels at their pixel positions and the rotated axis title (shared by line and bar charts).
+pub(super) fn y_axis_labels(ctx: &web_sys::CanvasRenderingContext2d, ticks: &[(f32, (i32, i32))], mid: f64, y_desc: &str, log_y: bool) {
     ctx.set_text_align("right");
-    for &y in &yt {
-        let (px, py) = chart.backend_coord(&(x0, y));
+    for &(y, (px, py)) in ticks {
         let _ = ctx.fill_text(&tick_label(y, log_y), px as f64 - 6.0, py as f64 + 4.0);
     }
     ctx.save();
-    let _ = ctx.translate(14.0, (height - 36.0) / 2.0);
+    let _ = ctx.translate(14.0, mid / 2.0);
     let _ = ctx.rotate(-std::f64::consts::FRAC_PI_2);
     ctx.set_text_align("center");
     let label = if log_y { format!("{y_desc} (log scale)") } else { y_desc.to_string() };
     let _ = ctx.fill_text(&label, 0.0, 0.0);
     ctx.restore();
-    Some(())
 }
 
 /// A live line chart: redraws whenever `lines` changes.

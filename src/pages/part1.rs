@@ -49,11 +49,7 @@ impl Part1 {
         let p = Part1 {
             depths,
             width: q.int("width", d.width, 2, 64),
-            residual: q.choice("skip", d.residual, |s| match s {
-                "plain" => Some(false),
-                "residual" => Some(true),
-                _ => None,
-            }, "plain, residual"),
+            residual: q.residual(d.residual),
             train: Training::from_query(&mut q, &d.train),
         };
         (p, q.notes)

@@ -41,11 +41,7 @@ impl Part4 {
         let p = Part4 {
             depth,
             width: q.int("width", d.width, 2, 64),
-            residual: q.choice("skip", d.residual, |s| match s {
-                "plain" => Some(false),
-                "residual" => Some(true),
-                _ => None,
-            }, "plain, residual"),
+            residual: q.residual(d.residual),
             train: Training::from_query(&mut q, &d.train),
         };
         (p, q.notes)

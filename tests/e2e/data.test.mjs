@@ -5,17 +5,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { serve, launch, openPage, screenshot } from './harness.mjs';
+import { useSite, openPage, screenshot } from './harness.mjs';
 
-let server, base, browser;
-before(async () => {
-  ({ server, base } = await serve());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useSite(before, after);
 
 const info = (page) => page.$eval('[data-testid=data-info]', (e) => ({ ...e.dataset }));
 
@@ -39,8 +31,8 @@ function cifarBatch(n, seed) {
 }
 
 test('Fashion-MNIST loads from the site with progress, is verified, shown as a gallery, and a small ResNet learns from it', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${base}?page=data&data=fashion&backend=cpu`);
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=data&data=fashion&backend=cpu`);
   await page.waitForSelector('[data-testid=data-info][data-kind=fashion]', { timeout: 120_000 });
   const i = await info(page);
   assert.deepEqual([i.train, i.heldOut, i.size, i.channels, i.classes], ['60000', '10000', '28', '1', '10']);
@@ -55,7 +47,7 @@ test('Fashion-MNIST loads from the site with progress, is verified, shown as a g
 
   // Train a small residual net on it from Part 1 (the link keeps the dataset).
   assert.match(await page.getAttribute('[data-testid=train-link]', 'href'), /page=part1&data=fashion/);
-  await page.goto(`${base}?page=part1&data=fashion&depths=4&width=8&skip=residual&samples=800&epochs=3&batch=32&lr=0.05&backend=cpu`);
+  await page.goto(`${site.base}?page=part1&data=fashion&depths=4&width=8&skip=residual&samples=800&epochs=3&batch=32&lr=0.05&backend=cpu`);
   await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
   await page.click('[data-testid=train]');
   await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 180_000 });
@@ -73,8 +65,8 @@ test('CIFAR-10 from the user\'s files; a truncated or foreign file is refused an
   const testb = path.join(dir, 'test_batch.bin');
   fs.writeFileSync(train, cifarBatch(200, 0));
   fs.writeFileSync(testb, cifarBatch(50, 3));
-  const page = await openPage(browser);
-  await page.goto(`${base}?page=data&data=gratings&backend=cpu`);
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=data&data=gratings&backend=cpu`);
   await page.waitForSelector('[data-testid=data-info][data-kind=gratings]', { timeout: 120_000 });
   await page.setInputFiles('[data-testid=files]', [train, testb]);
   await page.waitForSelector('[data-testid=data-info][data-kind=cifar10]', { timeout: 60_000 });
@@ -103,8 +95,8 @@ test('CIFAR-10 from the user\'s files; a truncated or foreign file is refused an
 });
 
 test('bad data URL values are clamped with a note', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${base}?page=data&data=imagenet&size=999&backend=cpu`);
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=data&data=imagenet&size=999&backend=cpu`);
   await page.waitForSelector('[data-testid=clamp-notes]');
   const notes = await page.textContent('[data-testid=clamp-notes]');
   assert.match(notes, /imagenet/);

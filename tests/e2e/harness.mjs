@@ -93,3 +93,18 @@ export async function canvasHasInk(page, selector) {
     return coloured;
   });
 }
+
+/// Registers node:test hooks that serve the site and start a browser for the file's tests; the
+/// returned object's `base` and `browser` are set once `before` has run.
+export function useSite(before, after, options) {
+  const site = {};
+  before(async () => {
+    ({ server: site.server, base: site.base } = await serve());
+    site.browser = await launch(options);
+  });
+  after(async () => {
+    await site.browser?.close();
+    site.server?.close();
+  });
+  return site;
+}

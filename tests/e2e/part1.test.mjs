@@ -1,17 +1,9 @@
 // Part 1 and the landing page, driven in real headless Chromium as a student would.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, screenshot, watchLongTasks, canvasHasInk } from './harness.mjs';
+import { useSite, openPage, screenshot, watchLongTasks, canvasHasInk } from './harness.mjs';
 
-let server, base, browser;
-before(async () => {
-  ({ server, base } = await serve());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useSite(before, after);
 
 async function details(page) {
   return page.$$eval('[data-testid=details] li', (lis) => lis.map((li) => ({
@@ -34,8 +26,8 @@ async function trainAndWait(page, timeout) {
 }
 
 test('landing page lists every Part and Exercise; unbuilt ones say so', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${base}?backend=cpu`);
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?backend=cpu`);
   await page.waitForSelector('[data-testid=card-part1]');
   for (const slug of ['data', 'part1', 'part2', 'part3', 'part4', 'part5', 'part6', 'part7', 'ex1', 'ex2', 'ex3', 'ex4', 'ex5', 'nas']) {
     assert.ok(await page.$(`[data-testid=card-${slug}]`), `card ${slug}`);
@@ -50,8 +42,8 @@ test('landing page lists every Part and Exercise; unbuilt ones say so', async ()
 });
 
 test('Part 1 on the CPU: two depths train live, losses fall, the page never freezes, the URL keeps the settings', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${base}?backend=cpu`);
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?backend=cpu`);
   await page.click('[data-testid=card-part1]');
   await page.waitForURL(/page=part1/);
   await page.waitForSelector('#depth-0');
@@ -100,8 +92,8 @@ test('Part 1 on the CPU: two depths train live, losses fall, the page never free
 });
 
 test('Part 1: Cancel stops a run within a step and the page stays usable', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${base}?page=part1&backend=cpu&depths=20,40&epochs=20&samples=800`);
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=part1&backend=cpu&depths=20,40&epochs=20&samples=800`);
   await waitForBackend(page, 'cpu');
   await page.click('[data-testid=train]');
   await page.waitForFunction(() => /step [1-9]/.test(document.querySelector('.progress-text')?.textContent || ''), null, { timeout: 60_000 });
@@ -113,8 +105,8 @@ test('Part 1: Cancel stops a run within a step and the page stays usable', async
 });
 
 test('Part 1: out-of-range URL values are clamped with a visible note', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${base}?page=part1&backend=cpu&depths=2,999&width=0&skip=sideways&lr=abc`);
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=part1&backend=cpu&depths=2,999&width=0&skip=sideways&lr=abc`);
   await page.waitForSelector('[data-testid=clamp-notes]');
   const notes = await page.textContent('[data-testid=clamp-notes]');
   assert.match(notes, /sideways/);
@@ -124,14 +116,14 @@ test('Part 1: out-of-range URL values are clamped with a visible note', async ()
   assert.equal(await page.inputValue('#width'), '2');
   await screenshot(page, 'part1-clamped');
   // An unknown page is reported, not a blank screen.
-  await page.goto(`${base}?page=nope&backend=cpu`);
+  await page.goto(`${site.base}?page=nope&backend=cpu`);
   assert.match(await page.textContent('main'), /no page called 'nope'/);
   assert.deepEqual(page.errors, []);
 });
 
 test('Part 1 on WebGPU (SwiftShader here): a tiny net trains with finite, falling loss', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${base}?page=part1&backend=webgpu&depths=4&width=4&samples=40&size=8&epochs=4&batch=8&lr=0.05`);
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=part1&backend=webgpu&depths=4&width=4&samples=40&size=8&epochs=4&batch=8&lr=0.05`);
   await page.waitForSelector('[data-testid=backend][data-backend=webgpu], [data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
   const backend = await page.getAttribute('[data-testid=backend]', 'data-backend');
   assert.equal(backend, 'webgpu', `WebGPU adapter expected; note: ${await page.textContent('.backend').catch(() => '')}`);

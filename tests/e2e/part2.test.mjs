@@ -1,24 +1,16 @@
 // Part 2: a real BasicBlock, its measured shapes drawn, and the gradient split by path.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, screenshot, canvasHasInk } from './harness.mjs';
+import { useSite, openPage, screenshot, canvasHasInk } from './harness.mjs';
 
-let server, base, browser;
-before(async () => {
-  ({ server, base } = await serve());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useSite(before, after);
 
 const paths = (page) => page.$$eval('[data-testid=grad-paths] tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.dataset.label, Number(tr.dataset.value)])));
 const stage = (page, name) => page.$eval(`[data-testid=diagram] g[data-stage="${name}"]`, (g) => g.dataset.shape);
 
 test('Part 2 measures a block: shapes per stage, the skip path, and gradients that add up', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${base}?page=part2&backend=cpu`);
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=part2&backend=cpu`);
   await page.waitForSelector('[data-testid=diagram] g[data-stage="relu → output"]', { timeout: 120_000 });
   assert.equal(await stage(page, 'input x'), '[2, 16, 16, 16]');
   assert.equal(await stage(page, 'relu → output'), '[2, 16, 16, 16]');

@@ -1,21 +1,13 @@
 // Part 3: models built in the worker, counted and timed; the page's numbers are the models'.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, screenshot, canvasHasInk } from './harness.mjs';
+import { useSite, openPage, screenshot, canvasHasInk } from './harness.mjs';
 
-let server, base, browser;
-before(async () => {
-  ({ server, base } = await serve());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useSite(before, after);
 
 test('Part 3 builds the chosen ResNets, shows their exact counts, times a forward pass and charts them', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${base}?page=part3&models=resnet18,resnet50,resnet20&size=32&backend=cpu`);
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=part3&models=resnet18,resnet50,resnet20&size=32&backend=cpu`);
   await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
   // Add ResNet-34 with the keyboard-usable checkbox.
   await page.check('[data-testid=model-resnet34]');

@@ -1,21 +1,13 @@
 // Part 4: a ResNet on Fashion-MNIST with live gradient monitoring.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, screenshot, canvasHasInk } from './harness.mjs';
+import { useSite, openPage, screenshot, canvasHasInk } from './harness.mjs';
 
-let server, base, browser;
-before(async () => {
-  ({ server, base } = await serve());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useSite(before, after);
 
 test('Part 4 trains a ResNet on Fashion-MNIST; loss, gradient norm and the per-layer heat strip fill in live', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${base}?page=part4&depth=8&width=8&samples=480&epochs=2&backend=cpu`);
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=part4&depth=8&width=8&samples=480&epochs=2&backend=cpu`);
   await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
   await page.click('[data-testid=train]');
   // While it runs, the strip already has columns: it is live, not drawn at the end.

@@ -4,17 +4,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { serve, launch, openPage, screenshot, canvasHasInk } from './harness.mjs';
+import { useSite, openPage, screenshot, canvasHasInk } from './harness.mjs';
 
-let server, base, browser;
-before(async () => {
-  ({ server, base } = await serve());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useSite(before, after);
 
 /// A 24-bit BMP (any browser decodes it): a bright diagonal bar on black.
 function bmp(w, h) {
@@ -39,8 +31,8 @@ const mapShapes = (page) => page.$$eval('[data-testid=maps] figure', (fs) => fs.
 const probSum = (page) => page.$$eval('[data-testid=probs] tr', (trs) => trs.reduce((s, tr) => s + Number(tr.dataset.value), 0));
 
 test('Part 5: a net trained on the page shows its stage feature maps and verdict for a test image, a drawing and an upload', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${base}?page=part5&depth=8&width=4&samples=400&epochs=1&backend=cpu`);
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=part5&depth=8&width=4&samples=400&epochs=1&backend=cpu`);
   await page.waitForSelector('[data-testid=sample-3]', { timeout: 120_000 });
   await page.click('[data-testid=sample-3]');
   assert.match(await page.textContent('[data-testid=input-name]'), /test image 4 .*Train the network/);

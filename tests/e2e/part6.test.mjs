@@ -1,21 +1,13 @@
 // Part 6: the same depth with and without skips, trained side by side.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, screenshot, canvasHasInk } from './harness.mjs';
+import { useSite, openPage, screenshot, canvasHasInk } from './harness.mjs';
 
-let server, base, browser;
-before(async () => {
-  ({ server, base } = await serve());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useSite(before, after);
 
 test('Part 6 trains a plain net and its residual twin on the same data and overlays their curves', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${base}?page=part6&depth=8&samples=320&epochs=2&batch=32&backend=cpu`);
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=part6&depth=8&samples=320&epochs=2&batch=32&backend=cpu`);
   await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
   // Deeper by one step with the keyboard: 8 → 14 (6n+2).
   await page.focus('#depth');

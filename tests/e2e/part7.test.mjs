@@ -2,21 +2,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { serve, launch, openPage, screenshot, canvasHasInk } from './harness.mjs';
+import { useSite, openPage, screenshot, canvasHasInk } from './harness.mjs';
 
-let server, base, browser;
-before(async () => {
-  ({ server, base } = await serve());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useSite(before, after);
 
 test('Part 7 runs two queued configurations, compares them and exports a CSV', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${base}?page=part7&queue=8-4-none-basic-relu&samples=160&size=8&epochs=2&backend=cpu`);
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=part7&queue=8-4-none-basic-relu&samples=160&size=8&epochs=2&backend=cpu`);
   await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
   // Add a second variant from the form: a GELU ResNet-8.
   await page.fill('#depth', '8');
