@@ -154,26 +154,9 @@ pub fn readout(series: &[super::run_view::Series]) -> Vec<String> {
 mod readout_tests {
     use super::super::run_view::Series;
     use super::*;
-    use crate::lab::experiment::Summary;
 
     fn finished(label: &str, loss: f32) -> Series {
-        Series {
-            label: label.into(),
-            summary: Some(Summary {
-                label: label.into(),
-                params: 1,
-                steps: 1,
-                first_loss: 2.3,
-                final_loss: loss,
-                final_train_accuracy: 0.0,
-                final_val_accuracy: 0.0,
-                mean_grad_norm: 1.0,
-                first_last_grad_ratio: 0.5,
-                elapsed_ms: 1.0,
-                images_per_sec: 1.0,
-            }),
-            ..Series::default()
-        }
+        Series::finished_for_test(label, loss, 0.0, 0.5)
     }
 
     #[test]

@@ -127,25 +127,11 @@ mod tests {
     #[test]
     fn readout_from_the_series() {
         let s = Series {
-            label: "ResNet-20".into(),
             layers: vec!["stem".into(), "b1".into(), "fc".into()],
             grad_norms: (0..20).map(|i| (i as f32, 2.0 - i as f32 * 0.05)).collect(),
             layer_grad_sums: vec![0.2, 0.5, 0.1],
             grad_steps: 1,
-            summary: Some(crate::lab::experiment::Summary {
-                label: "ResNet-20".into(),
-                params: 1,
-                steps: 20,
-                first_loss: 2.3,
-                final_loss: 1.0,
-                final_train_accuracy: 0.6,
-                final_val_accuracy: 0.55,
-                mean_grad_norm: 1.5,
-                first_last_grad_ratio: 2.0,
-                elapsed_ms: 1.0,
-                images_per_sec: 1.0,
-            }),
-            ..Series::default()
+            ..Series::finished_for_test("ResNet-20", 1.0, 0.55, 2.0)
         };
         let r = readout(&s);
         assert!(r[0].contains("1.975 over the first 2 steps") && r[0].contains("settled"), "{r:?}");

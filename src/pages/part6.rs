@@ -126,7 +126,6 @@ pub fn readout(series: &[Series]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::experiment::Summary;
 
     #[test]
     fn url_round_trip_and_depth_rule() {
@@ -154,23 +153,7 @@ mod tests {
     }
 
     fn done(label: &str, loss: f32, ratio: f32) -> Series {
-        Series {
-            label: label.into(),
-            summary: Some(Summary {
-                label: label.into(),
-                params: 1,
-                steps: 1,
-                first_loss: 2.3,
-                final_loss: loss,
-                final_train_accuracy: 0.5,
-                final_val_accuracy: 0.5,
-                mean_grad_norm: 1.0,
-                first_last_grad_ratio: ratio,
-                elapsed_ms: 1.0,
-                images_per_sec: 1.0,
-            }),
-            ..Series::default()
-        }
+        Series::finished_for_test(label, loss, 0.5, ratio)
     }
 
     #[test]

@@ -33,6 +33,28 @@ pub struct Series {
 }
 
 impl Series {
+    /// A finished series for readout tests: `loss` at the end, `ratio` first/last layer gradient.
+    #[cfg(test)]
+    pub fn finished_for_test(label: &str, loss: f32, val_accuracy: f32, ratio: f32) -> Series {
+        Series {
+            label: label.into(),
+            summary: Some(Summary {
+                label: label.into(),
+                params: 1,
+                steps: 20,
+                first_loss: 2.3,
+                final_loss: loss,
+                final_train_accuracy: val_accuracy,
+                final_val_accuracy: val_accuracy,
+                mean_grad_norm: 1.0,
+                first_last_grad_ratio: ratio,
+                elapsed_ms: 1.0,
+                images_per_sec: 1.0,
+            }),
+            ..Series::default()
+        }
+    }
+
     pub fn mean_layer_grads(&self) -> Vec<f32> {
         self.layer_grad_sums.iter().map(|s| (*s / self.grad_steps.max(1) as f64) as f32).collect()
     }
