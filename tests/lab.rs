@@ -7,6 +7,14 @@ use resnet_lab::lab::experiment::{Event, ExperimentConfig, RunError, Schedule};
 use resnet_lab::lab::model::{Act, Family, ModelSpec, Net, Skip};
 use resnet_lab::lab::train::{run, NativeHost};
 
+/// burn seeds one random generator per backend for the whole process, so tests that initialise
+/// models run one at a time: otherwise parallel tests interleave their draws and a seeded run is
+/// not reproducible (the browser worker has a single thread, so the lab itself is not affected).
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn tiny(model: ModelSpec, lr: f64) -> ExperimentConfig {
     ExperimentConfig {
         label: model.label(),
@@ -37,6 +45,7 @@ fn epoch_losses(events: &[Event]) -> Vec<f32> {
 
 #[test]
 fn shapes_for_every_family_at_28_and_32_px() {
+    let _serial = serial();
     let device = Device::flex();
     let cases = [
         (ModelSpec::new(Family::Cifar, 20, Skip::Identity), 3, 32),
@@ -55,6 +64,7 @@ fn shapes_for_every_family_at_28_and_32_px() {
 
 #[test]
 fn training_lowers_the_loss_for_every_skip_variant() {
+    let _serial = serial();
     for skip in Skip::ALL {
         let cfg = tiny(ModelSpec::new(Family::Stack, 6, skip).with_width(8), 0.05);
         let (r, events) = train(&cfg);
@@ -69,6 +79,7 @@ fn training_lowers_the_loss_for_every_skip_variant() {
 
 #[test]
 fn preactivation_and_other_activations_train() {
+    let _serial = serial();
     for (preact, act, bottleneck) in [(true, Act::Relu, false), (false, Act::Gelu, true), (false, Act::Tanh, false)] {
         let mut m = ModelSpec::new(Family::Stack, 6, Skip::Projection).with_width(8);
         m.preact = preact;
@@ -83,6 +94,7 @@ fn preactivation_and_other_activations_train() {
 
 #[test]
 fn steps_report_one_grad_norm_per_layer() {
+    let _serial = serial();
     let mut cfg = tiny(ModelSpec::new(Family::Cifar, 8, Skip::Identity).with_width(4), 0.05);
     cfg.max_steps = Some(3);
     let (r, events) = train(&cfg);
@@ -102,6 +114,7 @@ fn steps_report_one_grad_norm_per_layer() {
 
 #[test]
 fn same_seed_same_run() {
+    let _serial = serial();
     let mut cfg = tiny(ModelSpec::new(Family::Stack, 4, Skip::None).with_width(4), 0.05);
     cfg.epochs = 2;
     let a = epoch_losses(&train(&cfg).1);
@@ -111,6 +124,7 @@ fn same_seed_same_run() {
 
 #[test]
 fn a_diverging_run_is_caught() {
+    let _serial = serial();
     let mut cfg = tiny(ModelSpec::new(Family::Stack, 8, Skip::None).with_width(8), 1e30);
     cfg.momentum = 0.0;
     let (r, events) = train(&cfg);
@@ -126,6 +140,7 @@ fn a_diverging_run_is_caught() {
 
 #[test]
 fn invalid_configs_are_refused_with_a_message() {
+    let _serial = serial();
     let mut cfg = tiny(ModelSpec::new(Family::Cifar, 21, Skip::Identity), 0.1);
     let (r, _) = train(&cfg);
     assert!(matches!(r, Err(RunError::Invalid(ref m)) if m.contains("6n+2")), "{r:?}");
@@ -136,6 +151,7 @@ fn invalid_configs_are_refused_with_a_message() {
 
 #[test]
 fn identity_block_with_zero_residual_is_the_identity() {
+    let _serial = serial();
     use resnet_lab::lab::model::{Block, BlockKind};
     let device = Device::flex();
     for kind in [BlockKind::Basic, BlockKind::Bottleneck] {
@@ -151,6 +167,7 @@ fn identity_block_with_zero_residual_is_the_identity() {
 
 #[test]
 fn residual_stats_match_a_hand_computation() {
+    let _serial = serial();
     use resnet_lab::lab::probes::{residual_stats, Stats};
     let device = Device::flex();
     let spec = ModelSpec::new(Family::Stack, 6, Skip::Identity).with_width(4).resolve(1, 3);
@@ -172,6 +189,7 @@ fn residual_stats_match_a_hand_computation() {
 
 #[test]
 fn every_catalogue_model_runs_at_28_and_32_px() {
+    let _serial = serial();
     use resnet_lab::lab::model::spec::catalogue;
     let device = Device::flex();
     for name in catalogue() {
@@ -189,6 +207,7 @@ fn every_catalogue_model_runs_at_28_and_32_px() {
 
 #[test]
 fn feature_maps_have_the_stage_shapes() {
+    let _serial = serial();
     use resnet_lab::lab::probes::feature_maps;
     let device = Device::flex();
     let net = Net::new(&ModelSpec::new(Family::Cifar, 8, Skip::Identity).resolve(3, 10), &device);
@@ -203,6 +222,7 @@ fn feature_maps_have_the_stage_shapes() {
 /// and a small ResNet learns from it.
 #[test]
 fn fashion_mnist_loads_verified_and_trains() {
+    let _serial = serial();
     let dir = std::path::Path::new("/usr/share/datasets/fashion-mnist");
     assert!(dir.exists(), "install Debian's dataset-fashion-mnist (make setup-test does)");
     let corpus = resnet_lab::lab::data::Corpus::from_dir(dir).expect("Fashion-MNIST loads");
@@ -234,6 +254,7 @@ fn fashion_mnist_loads_verified_and_trains() {
 /// Part 2's measurement: the gradient at x splits exactly into the residual path and the shortcut.
 #[test]
 fn block_anatomy_paths_add_up() {
+    let _serial = serial();
     use resnet_lab::lab::probes::block_anatomy;
     let d = Device::flex();
     let a = block_on(block_anatomy(16, 16, 1, Skip::Identity, 8, 3, &d)).unwrap();
@@ -259,6 +280,7 @@ fn block_anatomy_paths_add_up() {
 
 #[test]
 fn timed_model_info_runs_a_forward_pass() {
+    let _serial = serial();
     use resnet_lab::lab::probes::timed_model_info;
     let t0 = std::time::Instant::now();
     let now = move || t0.elapsed().as_secs_f64() * 1000.0;
@@ -271,6 +293,7 @@ fn timed_model_info_runs_a_forward_pass() {
 /// Part 5's probe: a trained net's first-block-of-each-stage maps and its class probabilities.
 #[test]
 fn what_a_trained_net_sees() {
+    let _serial = serial();
     use resnet_lab::lab::data::Dataset;
     use resnet_lab::lab::probes::what_it_sees;
     use resnet_lab::lab::train::train_model;

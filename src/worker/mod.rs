@@ -176,9 +176,26 @@ async fn run_keeping(
     Ok(())
 }
 
+const NOT_READY: &str = "the compute backend did not start within a minute";
+
+/// The device once `init` has made one. A page may send work before WebGPU's asynchronous start
+/// has finished (it sends it right after "ready"); that work waits here instead of failing.
+async fn ready_device() -> Option<Device> {
+    for _ in 0..1200 {
+        if let Some(d) = STATE.with(|s| s.borrow().device.clone()) {
+            return Some(d);
+        }
+        let promise = Promise::new(&mut |resolve, _| {
+            let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50);
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+    None
+}
+
 async fn run_all(id: u32, configs: Vec<crate::lab::experiment::ExperimentConfig>) {
-    let Some(device) = STATE.with(|s| s.borrow().device.clone()) else {
-        post(&FromWorker::Finished { id, cancelled: false, error: Some("the compute backend is not ready yet".into()) });
+    let Some(device) = ready_device().await else {
+        post(&FromWorker::Finished { id, cancelled: false, error: Some(NOT_READY.into()) });
         return;
     };
     let mut outcome = (false, None);
@@ -235,8 +252,8 @@ async fn preview(spec: DataSpec, seed: u64, count: usize) {
 
 /// Measures models without training them, one reply per item; Cancel is honoured between items.
 async fn inspect(id: u32, request: Inspect) {
-    let Some(device) = STATE.with(|s| s.borrow().device.clone()) else {
-        post(&FromWorker::Finished { id, cancelled: false, error: Some("the compute backend is not ready yet".into()) });
+    let Some(device) = ready_device().await else {
+        post(&FromWorker::Finished { id, cancelled: false, error: Some(NOT_READY.into()) });
         return;
     };
     let host = WorkerHost { id, series: 0 };
@@ -304,7 +321,7 @@ async fn features(pixels: &[u8]) -> Result<crate::lab::report::Seen, String> {
     };
     let plane = data.size * data.size;
     let x: Vec<f32> = pixels.iter().enumerate().map(|(i, &p)| (p as f32 / 255.0 - mean[i / plane]) / std[i / plane]).collect();
-    let device = STATE.with(|s| s.borrow().device.clone()).ok_or("the compute backend is not ready yet")?;
+    let device = ready_device().await.ok_or(NOT_READY)?;
     let x = burn::prelude::Tensor::<4>::from_data(burn::prelude::TensorData::new(x, [1, data.channels, data.size, data.size]), &device);
     crate::lab::probes::what_it_sees(&net, &spec, x, label, class_names).await.map_err(|e| e.to_string())
 }

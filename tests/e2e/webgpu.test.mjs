@@ -1,0 +1,44 @@
+// The notebook pages on WebGPU (SwiftShader in headless Chromium: a real WebGPU device, slow), with
+// tiny settings: the block probe, the model table and a plain-vs-residual run go through burn's wgpu
+// backend and its async reads.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { useSite, openPage, screenshot } from './harness.mjs';
+
+const site = useSite(before, after);
+
+async function onWebgpu(page, url) {
+  await page.goto(`${site.base}${url}&backend=webgpu`);
+  await page.waitForSelector('[data-testid=backend][data-backend=webgpu], [data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  assert.equal(await page.getAttribute('[data-testid=backend]', 'data-backend'), 'webgpu');
+}
+
+test('Part 2 and Part 3 measure on WebGPU', async () => {
+  const page = await openPage(site.browser);
+  await onWebgpu(page, '?page=part2&cin=4&width=8&stride=2&size=8');
+  await page.waitForSelector('[data-testid=diagram] g[data-stage="relu → output"]', { timeout: 180_000 });
+  assert.equal(await page.$eval('[data-testid=diagram] g[data-stage="relu → output"]', (g) => g.dataset.shape), '[2, 8, 4, 4]');
+  const g = await page.$$eval('[data-testid=grad-paths] tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.dataset.label, Number(tr.dataset.value)])));
+  assert.ok(g['through F(x)'] > 0 && g['through the shortcut'] > 0, JSON.stringify(g));
+
+  await onWebgpu(page, '?page=part3&models=resnet20&size=32');
+  await page.click('[data-testid=measure]');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 300_000 });
+  const row = await page.$eval('[data-testid=arch-table] tbody tr', (tr) => ({ ...tr.dataset }));
+  assert.equal(row.params, '269722');
+  assert.ok(Number(row.ms) > 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test('Part 6 trains both twins on WebGPU with finite, falling losses', async () => {
+  const page = await openPage(site.browser);
+  await onWebgpu(page, '?page=part6&depth=8&width=4&samples=40&size=8&epochs=3&batch=8&lr=0.05');
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 540_000 });
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'done', await page.textContent('.progress-text'));
+  const d = await page.$$eval('[data-testid=details] li', (lis) => lis.map((li) => ({ ...li.dataset })));
+  assert.deepEqual(d.map((s) => s.series), ['Plain-8', 'ResNet-8']);
+  for (const s of d) assert.ok(Number.isFinite(Number(s.finalLoss)) && Number(s.finalLoss) < Number(s.firstLoss), JSON.stringify(s));
+  await screenshot(page, 'part6-webgpu');
+  assert.deepEqual(page.errors, []);
+});
