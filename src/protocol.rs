@@ -51,6 +51,10 @@ pub enum Inspect {
     Models { names: Vec<String>, channels: usize, size: usize },
     /// Part 5: what the last net trained in this tab makes of one image (bytes `[c, size, size]`).
     Features { pixels: Vec<u8> },
+    /// Part 4: the last trained net, to keep in the tab's session storage for Part 5.
+    Export,
+    /// Part 5: make a saved net the one Part 5 looks inside.
+    Import { saved: SavedNet },
     /// Part 2: one BasicBlock opened up.
     Block { cin: usize, width: usize, stride: usize, skip: Skip, size: usize, seed: u64 },
 }
@@ -61,6 +65,70 @@ pub enum Inspection {
     Model { info: ModelInfo, forward_ms: f64 },
     Block { anatomy: BlockAnatomy },
     Features { seen: Seen },
+    Saved { saved: SavedNet },
+    Imported { label: String },
+}
+
+/// A trained net as the page keeps it between pages of one tab: its spec, data and weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedNet {
+    pub label: String,
+    pub model: crate::lab::model::ModelSpec,
+    pub data: DataSpec,
+    pub class_names: Vec<String>,
+    /// Every float tensor in module order, little-endian f32, base64 (compact in session storage).
+    pub weights: String,
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+pub fn floats_to_base64(values: &[f32]) -> String {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+pub fn base64_to_floats(text: &str) -> Result<Vec<f32>, String> {
+    let mut bytes = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in text.bytes().filter(|&c| c != b'=') {
+        let v = B64.iter().position(|&b| b == c).ok_or("saved weights are damaged (not base64)")? as u32;
+        acc = acc << 6 | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((acc >> bits) as u8);
+        }
+    }
+    if bytes.len() % 4 != 0 {
+        return Err("saved weights are damaged (length)".into());
+    }
+    Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_survive_base64() {
+        for n in 0..5 {
+            let v: Vec<f32> = (0..n).map(|i| i as f32 * -1.5 + 0.1).chain([f32::MIN_POSITIVE, 3.0e38]).collect();
+            assert_eq!(base64_to_floats(&floats_to_base64(&v)).unwrap(), v);
+        }
+        assert!(base64_to_floats("!!!!").is_err());
+        assert!(base64_to_floats("QUJD").is_err());
+    }
 }
 
 /// A dataset as the Data page shows it.

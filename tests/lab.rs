@@ -312,3 +312,28 @@ fn what_a_trained_net_sees() {
     assert_eq!(seen.probabilities.len(), 4);
     assert!((seen.probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-4);
 }
+
+/// Part 4 → Part 5: a trained net's weights, exported and loaded into a fresh net of the same spec,
+/// give the same outputs; a mismatched net is refused.
+#[test]
+fn weights_round_trip() {
+    let _serial = serial();
+    use resnet_lab::lab::data::Dataset;
+    use resnet_lab::lab::probes::{export_weights, import_weights};
+    use resnet_lab::lab::train::train_model;
+    let mut cfg = tiny(ModelSpec::new(Family::Cifar, 8, Skip::Identity).with_width(4), 0.05);
+    cfg.epochs = 1;
+    let data = Dataset::generate(&cfg.data, cfg.seed);
+    let mut host = NativeHost::new(|_: &Event| {});
+    let d = Device::flex();
+    let (_, net) = block_on(train_model(&cfg, &data, &d, &mut host)).unwrap();
+    let weights = block_on(export_weights(&net)).unwrap();
+    let spec = cfg.model.resolve(3, 4);
+    let fresh = import_weights(Net::new(&spec, &d), &weights).unwrap();
+    let x = Tensor::<4>::random([2, 3, 8, 8], burn::tensor::Distribution::Normal(0.0, 1.0), &d);
+    let a: Vec<f32> = net.forward(x.clone()).into_data().to_vec().unwrap();
+    let b: Vec<f32> = fresh.valid().forward(x).into_data().to_vec().unwrap();
+    assert_eq!(a, b);
+    let other = ModelSpec::new(Family::Cifar, 14, Skip::Identity).with_width(4).resolve(3, 4);
+    assert!(import_weights(Net::new(&other, &d), &weights).is_err());
+}

@@ -65,6 +65,13 @@ pub fn sync_url(query: impl Fn() -> String + Send + Sync + 'static) {
     });
 }
 
+/// Where Part 4 keeps its last trained net for Part 5 (session storage: this tab only).
+pub const SAVED_NET_KEY: &str = "resnet-lab.saved-net";
+
+pub fn session_storage() -> Option<web_sys::Storage> {
+    window().session_storage().ok().flatten()
+}
+
 /// `?backend=` as given, kept when a page rewrites the URL.
 pub fn backend_param() -> Option<String> {
     Query::parse(&location_query()).raw("backend").map(str::to_string)

@@ -11,7 +11,8 @@ use super::progress::Progress;
 use super::run_details::RunDetails;
 use super::runs::Runs;
 use super::training_controls::TrainingControls;
-use super::{location_query, sync_url};
+use super::{location_query, session_storage, sync_url, worker_client, SAVED_NET_KEY};
+use crate::protocol::{FromWorker, Inspect, Inspection};
 use crate::pages::part4::{readout, Part4};
 use crate::pages::run_view::Phase;
 
@@ -24,6 +25,24 @@ pub fn Part4Page() -> impl IntoView {
     sync_url(move || settings.with(|s| s.to_query()));
     let strip = Signal::derive(move || runs.view.with(|r| r.series.first().map(|s| s.layer_grads.clone()).unwrap_or_default()));
     let layers = Signal::derive(move || runs.view.with(|r| r.series.first().map(|s| s.layers.clone()).unwrap_or_default()));
+    // When a run finishes, keep the trained net in this tab so Part 5 can look inside it.
+    let saved_note = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if runs.view.with(|r| r.phase) != Phase::Done {
+            return;
+        }
+        worker_client::inspect(Inspect::Export, move |msg| {
+            if let FromWorker::Inspected { result: Inspection::Saved { saved }, .. } = msg {
+                let json = serde_json::to_string(saved).unwrap_or_default();
+                let stored = session_storage().map(|s| s.set_item(SAVED_NET_KEY, &json).is_ok()).unwrap_or(false);
+                saved_note.set(Some(if stored {
+                    format!("{} is kept in this tab ({} KB): open Part 5 to look inside it.", saved.label, json.len() / 1024)
+                } else {
+                    format!("{} is too big to keep in this tab's storage; Part 5 can train its own.", saved.label)
+                }));
+            }
+        });
+    });
     let sentences = move || runs.view.with(|r| if r.phase == Phase::Running { vec![] } else { r.series.first().map(readout).unwrap_or_default() });
 
     view! {
@@ -61,7 +80,10 @@ pub fn Part4Page() -> impl IntoView {
             <LineChart lines=runs.loss_lines() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <LineChart lines=runs.grad_norm_lines() title="Global gradient norm per step" x_desc="step" y_desc="‖∇‖" log_y=true testid="gradnorm-chart" />
             <HeatStrip steps=strip layers=layers testid="heat-strip" />
-            <Readout title="What this run shows" sentences=Signal::derive(sentences)><RunDetails run=runs.view /></Readout>
+            <Readout title="What this run shows" sentences=Signal::derive(sentences)>
+                <RunDetails run=runs.view />
+                {move || saved_note.get().map(|n| view! { <p data-testid="saved-note">{n}" "<a href="?page=part5">"Part 5 →"</a></p> })}
+            </Readout>
         </article>
     }
 }

@@ -13,12 +13,12 @@ use super::controls::{Select, Slider};
 use super::gallery::rgba;
 use super::progress::Progress;
 use super::runs::Runs;
-use super::{location_query, sync_url, worker_client};
+use super::{location_query, session_storage, sync_url, worker_client, SAVED_NET_KEY};
 use crate::lab::data::DataKind;
 use crate::lab::report::{FeatureMaps, Seen};
 use crate::pages::part5::{readout, Part5};
 use crate::pages::run_view::Phase;
-use crate::protocol::{DataPreview, FromWorker, Inspect, Inspection};
+use crate::protocol::{DataPreview, FromWorker, Inspect, Inspection, SavedNet};
 
 const MAPS_SHOWN: usize = 16;
 const DRAW_SCALE: f64 = 8.0;
@@ -104,11 +104,26 @@ pub fn Part5Page() -> impl IntoView {
     sync_url(move || settings.with(|s| s.to_query()));
     let runs = Runs::new();
     let running = runs.running();
-    let trained = Memo::new(move |_| runs.view.with(|r| r.phase == Phase::Done));
-    let samples = RwSignal::new(None::<DataPreview>);
-    let input = RwSignal::new(None::<(String, Vec<u8>)>);
     let seen = RwSignal::new(None::<Seen>);
     let error = RwSignal::new(None::<String>);
+    let imported = RwSignal::new(false);
+    let trained = Memo::new(move |_| imported.get() || runs.view.with(|r| r.phase == Phase::Done));
+    // A net trained on Part 4 in this tab, if any.
+    let saved: Option<SavedNet> = session_storage()
+        .and_then(|s| s.get_item(SAVED_NET_KEY).ok().flatten())
+        .and_then(|j| serde_json::from_str::<SavedNet>(&j).ok())
+        .filter(|s| s.data.kind.is_real());
+    let use_saved = move |saved: SavedNet| {
+        settings.update(|s| s.train.data = saved.data.kind);
+        seen.set(None);
+        worker_client::inspect(Inspect::Import { saved }, move |msg| match msg {
+            FromWorker::Inspected { result: Inspection::Imported { .. }, .. } => imported.set(true),
+            FromWorker::Finished { error: Some(e), .. } => error.set(Some(e.clone())),
+            _ => {}
+        });
+    };
+    let samples = RwSignal::new(None::<DataPreview>);
+    let input = RwSignal::new(None::<(String, Vec<u8>)>);
     let draw = NodeRef::<Canvas>::new();
 
     // Test images to pick from (the worker loads the set if needed).
@@ -250,7 +265,11 @@ pub fn Part5Page() -> impl IntoView {
                         value=Signal::derive(move || settings.with(|s| s.train.epochs as f64))
                         on_change=move |v| settings.update(|s| s.train.epochs = v as usize) disabled=running />
                     <button type="button" class="primary" data-testid="train" prop:disabled=running
-                        on:click=move |_| { seen.set(None); runs.start(vec![settings.with(|s| s.config())]) }>"Train"</button>
+                        on:click=move |_| { seen.set(None); imported.set(false); runs.start(vec![settings.with(|s| s.config())]) }>"Train"</button>
+                    {saved.map(|s| {
+                        let text = format!("Or look inside the {} trained on Part 4 ({})", s.label, s.data.kind.title());
+                        view! { <button type="button" data-testid="use-part4" prop:disabled=running on:click=move |_| use_saved(s.clone())>{text}</button> }
+                    })}
                 </fieldset>
                 <fieldset>
                     <legend>"2. Pick an input"</legend>

@@ -1,6 +1,6 @@
 //! What the pages plot: per-layer gradient norms, residual-branch statistics, model size and cost.
 
-use burn::module::{ModuleVisitor, Param};
+use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 
@@ -240,4 +240,49 @@ pub async fn what_it_sees(net: &Net, spec: &NetSpec, x: Tensor<4>, label: String
     let logits = net.valid().forward(x.narrow(0, 0, 1)); // [1, classes]
     let probabilities = read_floats(burn::tensor::activation::softmax(logits, 1).reshape([-1])).await?;
     Ok(Seen { label, maps, probabilities, class_names })
+}
+
+/// Every float tensor of `net` (weights, biases, BatchNorm scales and running statistics), flattened
+/// in module order: enough to rebuild the same net from its spec (Part 4 → Part 5).
+pub async fn export_weights(net: &Net) -> Result<Vec<f32>, RunError> {
+    struct Collect(Vec<Tensor<1>>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.push(param.val().reshape([-1]));
+        }
+    }
+    let mut c = Collect(Vec::new());
+    net.visit(&mut c);
+    read_floats(Tensor::cat(c.0, 0)).await
+}
+
+/// Loads [`export_weights`]' output into a net built from the same spec; the count must match exactly.
+pub fn import_weights(net: Net, weights: &[f32]) -> Result<Net, RunError> {
+    struct Load<'a> {
+        weights: &'a [f32],
+        at: usize,
+        short: bool,
+    }
+    impl ModuleMapper for Load<'_> {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let n = param.lazy_shape().num_elements();
+            if self.at + n > self.weights.len() {
+                self.short = true;
+                return param;
+            }
+            let values = self.weights[self.at..self.at + n].to_vec();
+            self.at += n;
+            param.map(|t| Tensor::from_data(TensorData::new(values, t.shape()), &t.device()))
+        }
+    }
+    let mut load = Load { weights, at: 0, short: false };
+    let net = net.map(&mut load);
+    if load.short || load.at != weights.len() {
+        return Err(RunError::Invalid(format!(
+            "the saved weights ({} values) do not fit this network ({} read)",
+            weights.len(),
+            load.at
+        )));
+    }
+    Ok(net)
 }

@@ -18,7 +18,7 @@ use crate::lab::data::{Corpus, DataKind, DataSpec, Dataset};
 use crate::lab::experiment::{Event, RunError};
 use crate::lab::model::{Net, NetSpec};
 use crate::lab::train::{train_model, Host};
-use crate::protocol::{BackendChoice, DataPreview, FromWorker, Inspect, Inspection, ToWorker};
+use crate::protocol::{base64_to_floats, floats_to_base64, BackendChoice, DataPreview, FromWorker, Inspect, Inspection, SavedNet, ToWorker};
 
 /// Samples sent for a dataset gallery.
 const GALLERY: usize = 48;
@@ -37,6 +37,7 @@ struct Trained {
     label: String,
     net: Net,
     spec: NetSpec,
+    model: crate::lab::model::ModelSpec,
     data: DataSpec,
     class_names: Vec<String>,
 }
@@ -171,7 +172,14 @@ async fn run_keeping(
     let (_, net) = train_model(config, &data, device, host).await?;
     let spec = config.model.resolve(data.channels, data.classes);
     STATE.with(|s| {
-        s.borrow_mut().trained = Some(Trained { label: config.label.clone(), net, spec, data: config.data.clone(), class_names: data.class_names.clone() })
+        s.borrow_mut().trained = Some(Trained {
+            label: config.label.clone(),
+            net,
+            spec,
+            model: config.model.clone(),
+            data: config.data.clone(),
+            class_names: data.class_names.clone(),
+        })
     });
     Ok(())
 }
@@ -283,6 +291,20 @@ async fn inspect(id: u32, request: Inspect) {
             }
             error
         }
+        Inspect::Export => match export().await {
+            Ok(saved) => {
+                post(&FromWorker::Inspected { id, index: 0, result: Inspection::Saved { saved } });
+                None
+            }
+            Err(e) => Some(e),
+        },
+        Inspect::Import { saved } => match import(saved, &device) {
+            Ok(label) => {
+                post(&FromWorker::Inspected { id, index: 0, result: Inspection::Imported { label } });
+                None
+            }
+            Err(e) => Some(e),
+        },
         Inspect::Features { pixels } => match features(&pixels).await {
             Ok(seen) => {
                 post(&FromWorker::Inspected { id, index: 0, result: Inspection::Features { seen } });
@@ -324,4 +346,31 @@ async fn features(pixels: &[u8]) -> Result<crate::lab::report::Seen, String> {
     let device = ready_device().await.ok_or(NOT_READY)?;
     let x = burn::prelude::Tensor::<4>::from_data(burn::prelude::TensorData::new(x, [1, data.channels, data.size, data.size]), &device);
     crate::lab::probes::what_it_sees(&net, &spec, x, label, class_names).await.map_err(|e| e.to_string())
+}
+
+/// Part 4: the last trained net with its weights, for the page to keep.
+async fn export() -> Result<SavedNet, String> {
+    let (net, model, data, label, class_names) = STATE
+        .with(|s| s.borrow().trained.as_ref().map(|t| (t.net.clone(), t.model.clone(), t.data.clone(), t.label.clone(), t.class_names.clone())))
+        .ok_or("no network has been trained in this tab yet")?;
+    let weights = crate::lab::probes::export_weights(&net).await.map_err(|e| e.to_string())?;
+    Ok(SavedNet { label, model, data, class_names, weights: floats_to_base64(&weights) })
+}
+
+/// Part 5: rebuilds a saved net and makes it the one to look inside.
+fn import(saved: SavedNet, device: &Device) -> Result<String, String> {
+    let weights = base64_to_floats(&saved.weights)?;
+    let spec = saved.model.clone().checked()?.resolve(saved.data.channels, saved.class_names.len());
+    let net = crate::lab::probes::import_weights(Net::new(&spec, device), &weights).map_err(|e| e.to_string())?;
+    STATE.with(|s| {
+        s.borrow_mut().trained = Some(Trained {
+            label: saved.label.clone(),
+            net,
+            spec,
+            model: saved.model,
+            data: saved.data,
+            class_names: saved.class_names,
+        })
+    });
+    Ok(saved.label)
 }

@@ -68,3 +68,24 @@ test('Part 5: a net trained on the page shows its stage feature maps and verdict
   await screenshot(page, 'part5');
   assert.deepEqual(page.errors, []);
 });
+
+test('Part 5 looks inside the net trained on Part 4 in the same tab', async () => {
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=part4&depth=8&width=4&samples=200&epochs=1&backend=cpu`);
+  await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=saved-note]', { timeout: 180_000 });
+  assert.match(await page.textContent('[data-testid=saved-note]'), /ResNet-8 is kept in this tab/);
+  await page.click('[data-testid=saved-note] a');
+  await page.waitForSelector('[data-testid=use-part4]', { timeout: 60_000 });
+  assert.match(await page.textContent('[data-testid=use-part4]'), /ResNet-8 trained on Part 4 \(Fashion-MNIST/);
+  await page.click('[data-testid=use-part4]');
+  await page.waitForSelector('[data-testid=sample-0]', { timeout: 120_000 });
+  await page.click('[data-testid=sample-0]');
+  await page.waitForSelector('[data-testid=maps] figure', { timeout: 60_000 });
+  // Part 4's ResNet-8 is 16 wide at the first stage by default; here 4 (from its URL), 3 stages.
+  assert.deepEqual(await page.$$eval('[data-testid=maps] figure', (fs) => fs.map((f) => f.dataset.shape)), ['4x28x28', '8x14x14', '16x7x7']);
+  assert.match(await page.textContent('[data-testid=readout]'), /ResNet-8 says/);
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'idle', 'nothing was trained on Part 5');
+  assert.deepEqual(page.errors, []);
+});
