@@ -331,8 +331,8 @@ fn weights_round_trip() {
     let spec = cfg.model.resolve(3, 4);
     let fresh = import_weights(Net::new(&spec, &d), &weights).unwrap();
     let x = Tensor::<4>::random([2, 3, 8, 8], burn::tensor::Distribution::Normal(0.0, 1.0), &d);
-    let a: Vec<f32> = net.forward(x.clone()).into_data().to_vec().unwrap();
-    let b: Vec<f32> = fresh.valid().forward(x).into_data().to_vec().unwrap();
+    let a: Vec<f32> = net.forward(x.clone()).into_data().try_to_vec::<f32>().unwrap();
+    let b: Vec<f32> = fresh.valid().forward(x).into_data().try_to_vec::<f32>().unwrap();
     assert_eq!(a, b);
     let other = ModelSpec::new(Family::Cifar, 14, Skip::Identity).with_width(4).resolve(3, 4);
     assert!(import_weights(Net::new(&other, &d), &weights).is_err());

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::pages::query::snap_depth;
+
 use super::chart::LineChart;
 use super::controls::{Readout, UrlNotes};
 use super::controls::Slider;
@@ -59,7 +61,7 @@ pub fn Part4Page() -> impl IntoView {
                     <legend>"Network"</legend>
                     <Slider id="depth".into() label="Depth (6n + 2 layers)".into() min=8.0 max=110.0 step=6.0
                         value=Signal::derive(move || settings.with(|s| s.depth as f64))
-                        on_change=move |v| settings.update(|s| s.depth = ((v as usize).max(8) - 2) / 6 * 6 + 2) disabled=running />
+                        on_change=move |v| settings.update(|s| s.depth = snap_depth(v as usize, 6, 8)) disabled=running />
                     <Slider id="width".into() label="Width (16 in the paper)".into() min=2.0 max=64.0 step=2.0
                         value=Signal::derive(move || settings.with(|s| s.width as f64))
                         on_change=move |v| settings.update(|s| s.width = v as usize) disabled=running />

@@ -3,6 +3,8 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
+
+use crate::pages::query::snap_depth;
 use wasm_bindgen::{Clamped, JsCast};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
@@ -254,7 +256,7 @@ pub fn Part5Page() -> impl IntoView {
                         disabled=running />
                     <Slider id="depth".into() label="Depth (6n + 2)".into() min=8.0 max=56.0 step=6.0
                         value=Signal::derive(move || settings.with(|s| s.depth as f64))
-                        on_change=move |v| settings.update(|s| s.depth = ((v as usize).max(8) - 2) / 6 * 6 + 2) disabled=running />
+                        on_change=move |v| settings.update(|s| s.depth = snap_depth(v as usize, 6, 8)) disabled=running />
                     <Slider id="width".into() label="Width".into() min=2.0 max=32.0 step=2.0
                         value=Signal::derive(move || settings.with(|s| s.width as f64))
                         on_change=move |v| settings.update(|s| s.width = v as usize) disabled=running />

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::pages::query::snap_depth;
+
 use super::chart::LineChart;
 use super::controls::{Readout, UrlNotes};
 use super::controls::{Select, Slider};
@@ -29,7 +31,7 @@ pub fn Part6Page() -> impl IntoView {
     let depth_max = Signal::derive(move || {
         let (step, _) = depth_rule(settings.with(|s| s.family));
         let cap = if on_gpu() { DEPTH_MAX } else { CPU_DEPTH_MAX.max(settings.with(|s| s.depth)) };
-        ((cap - 2) / step * step + 2) as f64
+        snap_depth(cap, step, 2) as f64
     });
     let sentences = move || runs.view.with(|r| if r.phase == crate::pages::run_view::Phase::Running { vec![] } else { readout(&r.series) });
 
@@ -54,7 +56,7 @@ pub fn Part6Page() -> impl IntoView {
                         on_change=move |v| settings.update(|s| {
                             s.family = if v == "plaindeep" { Family::Compact } else { Family::Cifar };
                             let (step, min) = depth_rule(s.family);
-                            s.depth = ((s.depth.max(min) - 2) / step * step + 2).max(min);
+                            s.depth = snap_depth(s.depth, step, min);
                         })
                         disabled=running
                     />
@@ -64,7 +66,7 @@ pub fn Part6Page() -> impl IntoView {
                         value=Signal::derive(move || settings.with(|s| s.depth as f64))
                         on_change=move |v| settings.update(|s| {
                             let (step, min) = depth_rule(s.family);
-                            s.depth = (((v as usize).max(min) - 2) / step * step + 2).max(min);
+                            s.depth = snap_depth(v as usize, step, min);
                         })
                         disabled=running />
                     <Slider id="width".into() label="Width (channels of the first stage)".into() min=2.0 max=64.0 step=2.0

@@ -2,6 +2,8 @@
 //! on the same data and seed, and compare curves, final numbers and a CSV export.
 
 use leptos::prelude::*;
+
+use crate::pages::query::snap_depth;
 use wasm_bindgen::JsCast;
 
 use super::chart::{Line, LineChart};
@@ -70,7 +72,7 @@ pub fn Part7Page() -> impl IntoView {
                     <legend>"Add a variant"</legend>
                     <Slider id="depth".into() label="Depth (6n + 2)".into() min=8.0 max=110.0 step=6.0
                         value=Signal::derive(move || draft.with(|d| d.depth as f64))
-                        on_change=move |v| draft.update(|d| d.depth = ((v as usize).max(8) - 2) / 6 * 6 + 2) />
+                        on_change=move |v| draft.update(|d| d.depth = snap_depth(v as usize, 6, 8)) />
                     <Slider id="width".into() label="Width".into() min=2.0 max=64.0 step=2.0
                         value=Signal::derive(move || draft.with(|d| d.width as f64))
                         on_change=move |v| draft.update(|d| d.width = v as usize) />

@@ -121,9 +121,13 @@ pub async fn feature_maps(model: &Net, x: Tensor<4>, blocks: &[usize]) -> Result
 
 pub fn model_info(spec: &ModelSpec, channels: usize, size: usize, classes: usize, device: &Device) -> ModelInfo {
     let net = Net::new(&spec.resolve(channels, classes), device);
-    let params = count_params(&net);
     // A real forward pass gives the output shape (and proves the net runs at this size).
     let out = net.valid().forward(Tensor::zeros([1, channels, size, size], device));
+    info_of(spec, &net, [channels, size, size], out.dims())
+}
+
+fn info_of(spec: &ModelSpec, net: &Net, [channels, size, _]: [usize; 3], output_shape: [usize; 2]) -> ModelInfo {
+    let params = count_params(net);
     ModelInfo {
         name: spec.label(),
         params,
@@ -131,7 +135,7 @@ pub fn model_info(spec: &ModelSpec, channels: usize, size: usize, classes: usize
         macs: net.macs([channels, size, size]),
         blocks: net.blocks.len(),
         input_shape: [1, channels, size, size],
-        output_shape: out.dims(),
+        output_shape,
     }
 }
 
@@ -176,13 +180,15 @@ pub async fn timed_model_info(
     device: &Device,
     now_ms: &dyn Fn() -> f64,
 ) -> Result<(ModelInfo, f64), RunError> {
-    let info = model_info(spec, channels, size, classes, device);
     let net = Net::new(&spec.resolve(channels, classes), device).valid();
     let x = Tensor::<4>::zeros([1, channels, size, size], device);
-    read_floats(net.forward(x.clone()).reshape([-1])).await?;
+    // The warm-up pass also gives the output shape.
+    let warm = net.forward(x.clone());
+    let output_shape = warm.dims();
+    read_floats(warm.reshape([-1])).await?;
     let t0 = now_ms();
     read_floats(net.forward(x).reshape([-1])).await?;
-    Ok((info, now_ms() - t0))
+    Ok((info_of(spec, &net, [channels, size, size], output_shape), now_ms() - t0))
 }
 
 /// Part 2: a BasicBlock from `cin` to `width` channels at `stride`, opened up on a random input

@@ -36,9 +36,19 @@ pub async fn run(
     device: &Device,
     host: &mut impl Host,
 ) -> Result<Summary, RunError> {
+    Ok(run_model(config, corpus, device, host).await?.0)
+}
+
+/// [`run`], also handing back the trained network (see [`train_model`]).
+pub async fn run_model(
+    config: &ExperimentConfig,
+    corpus: Option<&Corpus>,
+    device: &Device,
+    host: &mut impl Host,
+) -> Result<(Summary, Net), RunError> {
     config.validate().map_err(RunError::Invalid)?;
     let data = Dataset::prepare(&config.data, config.seed, corpus).map_err(RunError::Invalid)?;
-    train(config, &data, device, host).await
+    train_model(config, &data, device, host).await
 }
 
 /// Trains on already-loaded data.

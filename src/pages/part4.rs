@@ -32,12 +32,7 @@ impl Part4 {
     pub fn from_query(query: &str) -> (Part4, Vec<String>) {
         let d = Part4::default();
         let mut q = Query::parse(query);
-        let mut depth = q.int("depth", d.depth, 8, 110);
-        if (depth - 2) % 6 != 0 {
-            let fixed = (depth - 2) / 6 * 6 + 2;
-            q.notes.push(format!("depth: {depth} is not 6n+2; using {fixed}"));
-            depth = fixed;
-        }
+        let depth = q.depth("depth", d.depth, 6, 8, 110);
         let p = Part4 {
             depth,
             width: q.int("width", d.width, 2, 64),

@@ -29,12 +29,7 @@ impl Part5 {
     pub fn from_query(query: &str) -> (Part5, Vec<String>) {
         let d = Part5::default();
         let mut q = Query::parse(query);
-        let mut depth = q.int("depth", d.depth, 8, 56);
-        if (depth - 2) % 6 != 0 {
-            let fixed = (depth - 2) / 6 * 6 + 2;
-            q.notes.push(format!("depth: {depth} is not 6n+2; using {fixed}"));
-            depth = fixed;
-        }
+        let depth = q.depth("depth", d.depth, 6, 8, 56);
         let mut train = Training::from_query(&mut q, &d.train);
         if !train.data.is_real() {
             q.notes.push(format!("data: Part 5 looks at real images; using {} instead of {}", d.train.data.name(), train.data.name()));

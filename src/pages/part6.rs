@@ -52,12 +52,7 @@ impl Part6 {
             _ => None,
         }, "cifar, plaindeep");
         let (step, min) = depth_rule(family);
-        let mut depth = q.int("depth", d.depth, min, DEPTH_MAX);
-        if (depth - 2) % step != 0 {
-            let fixed = (depth - 2) / step * step + 2;
-            q.notes.push(format!("depth: {depth} is not {step}n+2; using {fixed}"));
-            depth = fixed;
-        }
+        let depth = q.depth("depth", d.depth, step, min, DEPTH_MAX);
         let p = Part6 {
             family,
             depth,

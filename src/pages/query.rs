@@ -27,6 +27,17 @@ impl Query {
         self.pairs.get(key).map(String::as_str)
     }
 
+    /// A network depth of the form `step·n + 2` in `lo..=hi` (`lo` of that form too): clamped like
+    /// [`Query::int`], then snapped down to the form with a note.
+    pub fn depth(&mut self, key: &str, default: usize, step: usize, lo: usize, hi: usize) -> usize {
+        let depth = self.int(key, default, lo, hi);
+        let fixed = snap_depth(depth, step, lo);
+        if fixed != depth {
+            self.notes.push(format!("{key}: {depth} is not {step}n+2; using {fixed}"));
+        }
+        fixed
+    }
+
     /// An integer in `lo..=hi`; out-of-range values are clamped, unparsable ones use `default`.
     pub fn int(&mut self, key: &str, default: usize, lo: usize, hi: usize) -> usize {
         let Some(raw) = self.pairs.get(key).cloned() else { return default };
@@ -112,6 +123,11 @@ impl Query {
         }
         out
     }
+}
+
+/// The nearest depth of the form `step·n + 2` at or below `depth`, and at least `min` (sliders and URLs).
+pub fn snap_depth(depth: usize, step: usize, min: usize) -> usize {
+    ((depth.max(min) - 2) / step * step + 2).max(min)
 }
 
 /// Builds a query string from key/value pairs (values percent-encoded where needed).

@@ -17,7 +17,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use crate::lab::data::{Corpus, DataKind, DataSpec, Dataset};
 use crate::lab::experiment::{Event, RunError};
 use crate::lab::model::{Net, NetSpec};
-use crate::lab::train::{train_model, Host};
+use crate::lab::train::{run_model, Host};
 use crate::protocol::{base64_to_floats, floats_to_base64, BackendChoice, DataPreview, FromWorker, Inspect, Inspection, SavedNet, ToWorker};
 
 /// Samples sent for a dataset gallery.
@@ -167,10 +167,12 @@ async fn run_keeping(
     device: &Device,
     host: &mut WorkerHost,
 ) -> Result<(), RunError> {
-    config.validate().map_err(RunError::Invalid)?;
-    let data = Dataset::prepare(&config.data, config.seed, corpus.as_deref()).map_err(RunError::Invalid)?;
-    let (_, net) = train_model(config, &data, device, host).await?;
-    let spec = config.model.resolve(data.channels, data.classes);
+    let (_, net) = run_model(config, corpus.as_deref(), device, host).await?;
+    let spec = config.model.resolve(config.data.channels, config.data.classes);
+    let class_names = match &corpus {
+        Some(c) => c.class_names.clone(),
+        None => config.data.synthetic_class_names(),
+    };
     STATE.with(|s| {
         s.borrow_mut().trained = Some(Trained {
             label: config.label.clone(),
@@ -178,7 +180,7 @@ async fn run_keeping(
             spec,
             model: config.model.clone(),
             data: config.data.clone(),
-            class_names: data.class_names.clone(),
+            class_names,
         })
     });
     Ok(())
@@ -337,12 +339,12 @@ async fn features(pixels: &[u8]) -> Result<crate::lab::report::Seen, String> {
     if pixels.len() != n {
         return Err(format!("the image has {} values; {label} takes {}×{}×{} = {n}", pixels.len(), data.channels, data.size, data.size));
     }
-    let (mean, std) = match STATE.with(|s| s.borrow().corpora.get(&data.kind).cloned()) {
-        Some(c) => (c.mean.clone(), c.std.clone()),
-        None => (vec![0.5; data.channels], vec![0.25; data.channels]),
-    };
-    let plane = data.size * data.size;
-    let x: Vec<f32> = pixels.iter().enumerate().map(|(i, &p)| (p as f32 / 255.0 - mean[i / plane]) / std[i / plane]).collect();
+    if !data.kind.is_real() {
+        return Err(format!("{label} was trained on {}; pictures can only be compared with a net trained on real images", data.kind.title()));
+    }
+    // Normalised exactly as the net's training data was (loading the set first if needed).
+    let corpus = data::ensure(data.kind).await?;
+    let x: Vec<f32> = crate::lab::data::normalise(pixels, &corpus.mean, &corpus.std, data.size * data.size).collect();
     let device = ready_device().await.ok_or(NOT_READY)?;
     let x = burn::prelude::Tensor::<4>::from_data(burn::prelude::TensorData::new(x, [1, data.channels, data.size, data.size]), &device);
     crate::lab::probes::what_it_sees(&net, &spec, x, label, class_names).await.map_err(|e| e.to_string())

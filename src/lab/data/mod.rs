@@ -100,6 +100,14 @@ impl DataSpec {
         Ok(self)
     }
 
+    /// Class names of a generated set: gratings by angle, random labels by number.
+    pub fn synthetic_class_names(&self) -> Vec<String> {
+        match self.kind {
+            DataKind::Gratings => (0..self.classes).map(|k| format!("{}°", k * 180 / self.classes)).collect(),
+            _ => (0..self.classes).map(|k| format!("class {k}")).collect(),
+        }
+    }
+
     /// The spec with a real set's fixed shape filled in.
     pub fn normalised(mut self) -> DataSpec {
         if let Some((c, s, k)) = self.kind.fixed_shape() {
@@ -115,6 +123,11 @@ impl DataSpec {
 pub enum Pixels {
     F32(Vec<f32>),
     U8 { data: Vec<u8>, mean: Vec<f32>, std: Vec<f32> },
+}
+
+/// One image's bytes `[c, plane]` scaled to 0..1 and normalised with its set's per-channel statistics.
+pub fn normalise<'a>(bytes: &'a [u8], mean: &'a [f32], std: &'a [f32], plane: usize) -> impl Iterator<Item = f32> + 'a {
+    bytes.iter().enumerate().map(move |(k, &p)| (p as f32 / 255.0 - mean[k / plane]) / std[k / plane])
 }
 
 /// Training-time augmentation as in the seeds' pipeline: random crop after zero padding (zero is the
@@ -154,10 +167,7 @@ impl Dataset {
             DataKind::Gratings => synthetic::gratings(spec, &mut rng),
             DataKind::FashionMnist | DataKind::Cifar10 => panic!("{} is loaded from files, not generated", spec.kind.name()),
         };
-        let class_names = match spec.kind {
-            DataKind::Gratings => (0..spec.classes).map(|k| format!("{}°", k * 180 / spec.classes)).collect(),
-            _ => (0..spec.classes).map(|k| format!("class {k}")).collect(),
-        };
+        let class_names = spec.synthetic_class_names();
         Dataset {
             kind: spec.kind,
             channels: spec.channels,
@@ -235,13 +245,7 @@ impl Dataset {
         let n = self.image_len();
         match &self.pixels {
             Pixels::F32(v) => out.extend_from_slice(&v[i * n..(i + 1) * n]),
-            Pixels::U8 { data, mean, std } => {
-                let plane = self.size * self.size;
-                out.extend(data[i * n..(i + 1) * n].iter().enumerate().map(|(k, &p)| {
-                    let c = k / plane;
-                    (p as f32 / 255.0 - mean[c]) / std[c]
-                }))
-            }
+            Pixels::U8 { data, mean, std } => out.extend(normalise(&data[i * n..(i + 1) * n], mean, std, self.size * self.size)),
         }
     }
 
