@@ -18,7 +18,7 @@ TRUNK_VERSION := 0.21.14
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: fuzz data setup setup-test serve build dist test test-native test-e2e bench bench-native bench-browser wasm-size
+.PHONY: lint fuzz data setup setup-test serve build dist test test-native test-e2e bench bench-native bench-browser wasm-size
 
 setup: data
 	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -51,7 +51,14 @@ build: setup
 	trunk build --release
 	$(MAKE) --no-print-directory wasm-size
 
-test: setup-test test-native build test-e2e fuzz
+# First in `make test`: formatting and clippy take seconds and fail fast, before the long builds.
+lint:
+	rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	cargo fmt --check
+	cargo clippy --locked --all-targets -- -D warnings
+
+test: lint setup-test test-native build test-e2e fuzz
 
 test-native:
 	cargo test --locked

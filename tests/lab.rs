@@ -152,11 +152,11 @@ fn invalid_configs_are_refused_with_a_message() {
 #[test]
 fn identity_block_with_zero_residual_is_the_identity() {
     let _serial = serial();
-    use resnet_lab::lab::model::{Block, BlockKind};
+    use resnet_lab::lab::model::{BlockConfig, BlockKind};
     let device = Device::flex();
     for kind in [BlockKind::Basic, BlockKind::Bottleneck] {
         let cin = 8 * kind.expansion();
-        let block = Block::new(kind, cin, 8, 1, Skip::Identity, false, Act::Relu, &device).zero_residual();
+        let block = BlockConfig::new(kind, cin, 8).init(&device).zero_residual();
         // Non-negative input: the final ReLU leaves it unchanged.
         let x = Tensor::<4>::random([2, cin, 5, 5], burn::tensor::Distribution::Uniform(0.0, 2.0), &device);
         let y = block.forward(x.clone());
@@ -336,4 +336,64 @@ fn weights_round_trip() {
     assert_eq!(a, b);
     let other = ModelSpec::new(Family::Cifar, 14, Skip::Identity).with_width(4).resolve(3, 4);
     assert!(import_weights(Net::new(&other, &d), &weights).is_err());
+}
+
+/// The worker's measurements, answered natively by the same function: models counted and timed in
+/// order, a block's gradient paths, and a trained net saved, loaded back and looked inside.
+#[test]
+fn measure_answers_every_request_kind() {
+    let _serial = serial();
+    use resnet_lab::lab::measure::{load_net, measure, save_net, Measure, Measurement, Trained};
+    let d = Device::flex();
+    let host = NativeHost::new(|_: &Event| {});
+    let mut replies = Vec::new();
+    let request = Measure::Models { names: vec!["resnet20".into(), "resnet18".into()], channels: 3, size: 32 };
+    block_on(measure(&request, &d, None, None, &host, |i, m| replies.push((i, m)))).unwrap();
+    let params: Vec<_> = replies
+        .iter()
+        .map(|(i, m)| match m {
+            Measurement::Model { info, forward_ms } => {
+                assert!(*forward_ms > 0.0);
+                (*i, info.params)
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(params, vec![(0, 269_722), (1, 11_689_512)]);
+
+    let bad = Measure::Models { names: vec!["resnet21".into()], channels: 3, size: 32 };
+    let err = block_on(measure(&bad, &d, None, None, &host, |_, _| {})).unwrap_err();
+    assert!(err.contains("6n+2") && err.contains("21"), "{err}");
+
+    let mut anatomy = None;
+    let block = Measure::BlockGradients { cin: 8, width: 8, stride: 1, skip: Skip::Identity, size: 8, seed: 3 };
+    block_on(measure(&block, &d, None, None, &host, |_, m| anatomy = Some(m))).unwrap();
+    let Some(Measurement::Block { anatomy }) = anatomy else { panic!("no block measurement") };
+    // An identity shortcut hands the gradient at the sum to x unchanged.
+    assert!((anatomy.grad_shortcut - anatomy.grad_at_sum).abs() < 1e-4 * anatomy.grad_at_sum, "{anatomy:?}");
+
+    // Looking inside needs a trained net; one trained on synthetic data is refused with a reason.
+    let features = Measure::Features { pixels: vec![0; 3 * 8 * 8] };
+    let err = block_on(measure(&features, &d, None, None, &host, |_, _| {})).unwrap_err();
+    assert!(err.contains("no network has been trained"), "{err}");
+    let mut cfg = tiny(ModelSpec::new(Family::Cifar, 8, Skip::Identity).with_width(4), 0.05);
+    cfg.epochs = 1;
+    let data = resnet_lab::lab::data::Dataset::generate(&cfg.data, cfg.seed);
+    let mut h = NativeHost::new(|_: &Event| {});
+    let (_, net) = block_on(resnet_lab::lab::train::train_model(&cfg, &data, &d, &mut h)).unwrap();
+    let trained = Trained::new(&cfg, net, data.class_names.clone());
+    let err = block_on(measure(&features, &d, Some(&trained), None, &host, |_, _| {})).unwrap_err();
+    assert!(err.contains("real images"), "{err}");
+
+    // Saved and loaded back, the net computes the same outputs; a damaged save is refused.
+    let saved = block_on(save_net(Some(&trained))).unwrap();
+    let loaded = load_net(saved.clone(), &d).unwrap();
+    let x = Tensor::<4>::random([2, 3, 8, 8], burn::tensor::Distribution::Normal(0.0, 1.0), &d);
+    let a: Vec<f32> = trained.net.forward(x.clone()).into_data().try_to_vec::<f32>().unwrap();
+    let b: Vec<f32> = loaded.net.valid().forward(x).into_data().try_to_vec::<f32>().unwrap();
+    assert_eq!(a, b);
+    let mut broken = saved;
+    broken.weights.truncate(broken.weights.len() / 2);
+    assert!(load_net(broken, &d).is_err());
+    assert!(block_on(save_net(None)).is_err());
 }

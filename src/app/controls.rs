@@ -38,7 +38,11 @@ pub fn Slider(
 }
 
 fn format_value(v: f64) -> String {
-    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v}") }
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// A select box from (value, label) pairs.
@@ -81,7 +85,11 @@ pub fn UrlNotes(notes: Vec<String>) -> impl IntoView {
 
 /// A page's "what this run shows" list, computed from the run.
 #[component]
-pub fn Readout(title: &'static str, #[prop(into)] sentences: Signal<Vec<String>>, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+pub fn Readout(
+    title: &'static str,
+    #[prop(into)] sentences: Signal<Vec<String>>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     view! {
         <section class="readout" data-testid="readout" aria-live="polite">
             <h2>{title}</h2>

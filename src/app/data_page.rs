@@ -2,13 +2,15 @@
 //! and shown as a labelled gallery with its class balance.
 
 use leptos::prelude::*;
+
+use super::page::{use_page_state, Controls, Lede, PageShell};
+use crate::pages::page::PageState;
 use wasm_bindgen::JsCast;
 
 use super::bar_chart::{Bar, BarChart};
-use super::controls::UrlNotes;
 use super::controls::{Select, Slider};
 use super::gallery::Gallery;
-use super::{backend_param, location_query, set_location_query, worker_client};
+use super::{backend_param, worker_client};
 use crate::lab::data::DataKind;
 use crate::pages::data::{DataPage, GALLERY};
 use crate::protocol::{DataPreview, FromWorker};
@@ -24,13 +26,13 @@ impl Status {
     /// Folds worker replies in. A failure leaves the last good preview (and the worker's data) as is.
     fn listener(self) -> impl Fn(&FromWorker) + 'static {
         move |msg| match msg {
-            FromWorker::DataProgress { stage, fraction } => self.loading.set(Some((stage.clone(), *fraction))),
-            FromWorker::Data { preview } => {
+            FromWorker::DataProgress { stage, fraction, .. } => self.loading.set(Some((stage.clone(), *fraction))),
+            FromWorker::Data { preview, .. } => {
                 self.loading.set(None);
                 self.error.set(None);
                 self.preview.set(Some(preview.clone()));
             }
-            FromWorker::DataFailed { error } => {
+            FromWorker::DataFailed { error, .. } => {
                 self.loading.set(None);
                 self.error.set(Some(error.clone()));
             }
@@ -41,17 +43,11 @@ impl Status {
 
 #[component]
 pub fn DataPageView() -> impl IntoView {
-    let (initial, notes) = DataPage::from_query(&location_query());
-    let settings = RwSignal::new(initial);
+    let (settings, notes) = use_page_state::<DataPage>();
     let status = Status { preview: RwSignal::new(None), loading: RwSignal::new(None), error: RwSignal::new(None) };
 
     Effect::new(move |_| {
         let s = settings.get();
-        let mut q = s.to_query();
-        if let Some(b) = backend_param() {
-            q.push_str(&format!("&backend={b}"));
-        }
-        set_location_query(&q);
         status.loading.set(Some((format!("Preparing {}", s.kind.title()), 0.0)));
         worker_client::preview(s.spec(), s.seed, GALLERY, status.listener());
     });
@@ -64,7 +60,7 @@ pub fn DataPageView() -> impl IntoView {
         worker_client::load_files(&files, move |msg| {
             status.listener()(msg);
             // Show what was loaded under its own name (and in the URL).
-            if let FromWorker::Data { preview } = msg {
+            if let FromWorker::Data { preview, .. } = msg {
                 if settings.with_untracked(|s| s.kind) != preview.kind {
                     settings.update_untracked(|s| s.kind = preview.kind);
                     settings.notify();
@@ -122,17 +118,15 @@ pub fn DataPageView() -> impl IntoView {
     };
 
     view! {
-        <article class="page">
-            <h1>"Datasets"</h1>
-            <p class="lede">
+        <PageShell slug=DataPage::SLUG notes=notes>
+            <Lede slot>
                 "Every training page can use these. Fashion-MNIST ships with the lab (Zalando's 70,000 "
                 "28×28 clothing images, from Debian's "<code>"dataset-fashion-mnist"</code>"). CIFAR-10 cannot be "
                 "shipped: bring its binary version ("<code>"cifar-10-binary.tar.gz"</code>" or the "
                 <code>".bin"</code>" batches) and it stays in this tab. The synthetic sets are generated from the seed: "
                 "gratings are learnable in seconds; random images with random labels have nothing to learn but memorisation."
-            </p>
-            <UrlNotes notes=notes />
-            <form class="controls" on:submit=|ev| ev.prevent_default()>
+            </Lede>
+            <Controls slot>
                 <fieldset>
                     <legend>"Dataset"</legend>
                     <Select
@@ -167,7 +161,7 @@ pub fn DataPageView() -> impl IntoView {
                     <p class="hint">"Nothing is uploaded: files are read in this tab. A site can also be deployed with "
                         <code>"public/data/cifar-10/cifar-10-binary.tar.gz"</code>"; then choosing CIFAR-10 above loads it."</p>
                 </fieldset>
-            </form>
+            </Controls>
             {move || status.loading.get().map(|(stage, f)| view! {
                 <div class="progress" data-testid="data-progress">
                     <progress max="1" prop:value=f aria-label="loading progress"></progress>
@@ -184,6 +178,6 @@ pub fn DataPageView() -> impl IntoView {
             <Gallery preview=status.preview />
             <BarChart bars=bars title="Images per class (training split)" y_desc="images" testid="class-chart" fmt=|v| format!("{v:.0}") />
             <p><a data-testid="train-link" href=train_link>"Train on this dataset (Part 1) →"</a></p>
-        </article>
+        </PageShell>
     }
 }

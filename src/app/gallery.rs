@@ -70,7 +70,13 @@ pub fn Gallery(#[prop(into)] preview: Signal<Option<DataPreview>>) -> impl IntoV
     let labels = move || {
         preview.with(|p| {
             p.as_ref()
-                .map(|p| p.samples.iter().map(|(l, _)| p.class_names.get(*l as usize).cloned().unwrap_or_default()).collect::<Vec<_>>().join(", "))
+                .map(|p| {
+                    p.samples
+                        .iter()
+                        .map(|(l, _)| p.class_names.get(*l as usize).cloned().unwrap_or_default())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
                 .unwrap_or_default()
         })
     };

@@ -53,7 +53,11 @@ fn draw(canvas: &web_sys::HtmlCanvasElement, steps: &[Vec<f32>]) -> Option<()> {
 }
 
 #[component]
-pub fn HeatStrip(#[prop(into)] steps: Signal<Vec<Vec<f32>>>, #[prop(into)] layers: Signal<Vec<String>>, testid: &'static str) -> impl IntoView {
+pub fn HeatStrip(
+    #[prop(into)] steps: Signal<Vec<Vec<f32>>>,
+    #[prop(into)] layers: Signal<Vec<String>>,
+    testid: &'static str,
+) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let pending = Rc::new(Cell::new(false));
     Effect::new(move |_| {
@@ -73,7 +77,9 @@ pub fn HeatStrip(#[prop(into)] steps: Signal<Vec<Vec<f32>>>, #[prop(into)] layer
         );
     });
     let scale = move || {
-        steps.with(|s| range(s).map(|(lo, hi)| format!("colour: log₁₀‖∇W‖ from {:.2e} (dark) to {:.2e} (yellow)", 10f32.powf(lo), 10f32.powf(hi))))
+        steps.with(|s| {
+            range(s).map(|(lo, hi)| format!("colour: log₁₀‖∇W‖ from {:.2e} (dark) to {:.2e} (yellow)", 10f32.powf(lo), 10f32.powf(hi)))
+        })
     };
     view! {
         <figure class="chart heat" data-testid=testid data-steps=move || steps.with(|s| s.len()) data-layers=move || layers.with(|l| l.len())>

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::pages::catalogue::CARDS;
+use crate::pages::catalogue::PAGES;
 
 #[component]
 pub fn Landing() -> impl IntoView {
@@ -22,7 +22,7 @@ pub fn Landing() -> impl IntoView {
             <section class="cards">
                 <h2>{g}</h2>
                 <div class="grid">
-                    {CARDS.iter().filter(|c| c.group == g).map(|c| {
+                    {PAGES.iter().filter(|c| c.group == g).map(|c| {
                         if c.ready {
                             view! {
                                 <a class="card ready" href=format!("?page={}{keep}", c.slug) data-testid=format!("card-{}", c.slug)>

@@ -4,21 +4,23 @@
 mod bar_chart;
 mod chart;
 mod controls;
-mod data_page;
 mod gallery;
 mod heat_strip;
 mod landing;
-mod part1;
-mod part2;
-mod part3;
-mod part4;
-mod part5;
-mod part6;
-mod part7;
+mod page;
 mod progress;
 mod run_details;
 mod runs;
 mod training_controls;
+// The pages' views, named by the page table (`crate::pages::catalogue`).
+pub(crate) mod data_page;
+pub(crate) mod part1;
+pub(crate) mod part2;
+pub(crate) mod part3;
+pub(crate) mod part4;
+pub(crate) mod part5;
+pub(crate) mod part6;
+pub(crate) mod part7;
 pub mod worker_client;
 
 use leptos::prelude::*;
@@ -31,7 +33,11 @@ use crate::protocol::BackendChoice;
 #[derive(Clone, Debug, PartialEq)]
 pub enum BackendStatus {
     Starting,
-    Ready { name: String, adapter: String, note: Option<String> },
+    Ready {
+        name: String,
+        adapter: String,
+        note: Option<String>,
+    },
     /// The worker died (a panic, or the GPU was lost); it is being restarted.
     Crashed(String),
 }
@@ -99,30 +105,7 @@ fn App() -> impl IntoView {
 
     let body = match page.as_str() {
         "" => landing::Landing().into_any(),
-        "part1" => part1::Part1Page().into_any(),
-        "data" => data_page::DataPageView().into_any(),
-        "part6" => part6::Part6Page().into_any(),
-        "part3" => part3::Part3Page().into_any(),
-        "part2" => part2::Part2Page().into_any(),
-        "part4" => part4::Part4Page().into_any(),
-        "part5" => part5::Part5Page().into_any(),
-        "part7" => part7::Part7Page().into_any(),
-        slug => match catalogue::find(slug) {
-            Some(card) => view! {
-                <section class="notice">
-                    <h2>{card.title}</h2>
-                    <p>"This page is not built yet. "<a href="?">"Back to all pages"</a></p>
-                </section>
-            }
-            .into_any(),
-            None => view! {
-                <section class="notice error" role="alert">
-                    <h2>"Unknown page"</h2>
-                    <p>{format!("There is no page called '{slug}'. ")}<a href="?">"See all pages"</a></p>
-                </section>
-            }
-            .into_any(),
-        },
+        slug => catalogue::view(slug).unwrap_or_else(|| missing_page(slug)),
     };
 
     view! {
@@ -135,6 +118,26 @@ fn App() -> impl IntoView {
             <ul class="url-notes" role="status">{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
         })}
         <main>{body}</main>
+    }
+}
+
+/// A page the table lists but has not built yet, or no page at all.
+fn missing_page(slug: &str) -> AnyView {
+    match catalogue::find(slug) {
+        Some(card) => view! {
+            <section class="notice">
+                <h2>{card.title}</h2>
+                <p>"This page is not built yet. "<a href="?">"Back to all pages"</a></p>
+            </section>
+        }
+        .into_any(),
+        None => view! {
+            <section class="notice error" role="alert">
+                <h2>"Unknown page"</h2>
+                <p>{format!("There is no page called '{slug}'. ")}<a href="?">"See all pages"</a></p>
+            </section>
+        }
+        .into_any(),
     }
 }
 

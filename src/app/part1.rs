@@ -4,26 +4,25 @@
 
 use leptos::prelude::*;
 
+use super::page::{use_page_state, Controls, Lede, PageShell};
+use crate::pages::page::PageState;
+
 use super::chart::LineChart;
-use super::runs::Runs;
-use super::controls::{Readout, UrlNotes};
+use super::controls::Readout;
 use super::controls::Slider;
-use super::run_details::RunDetails;
-use super::training_controls::TrainingControls;
 use super::progress::Progress;
-use super::{location_query, sync_url};
+use super::run_details::RunDetails;
+use super::runs::Runs;
+use super::training_controls::TrainingControls;
 use crate::pages::part1::{readout, Part1, DEPTH_MAX, DEPTH_MIN, MAX_SERIES};
 use crate::pages::run_view::Phase;
 
 #[component]
 pub fn Part1Page() -> impl IntoView {
-    let (initial, notes) = Part1::from_query(&location_query());
-    let settings = RwSignal::new(initial);
+    let (settings, notes) = use_page_state::<Part1>();
     let runs = Runs::new();
     let run = runs.view;
     let running = runs.running();
-
-    sync_url(move || settings.with(|s| s.to_query()));
 
     let train = move |_| runs.start(settings.with(|s| s.configs()));
     let cancel = move || runs.cancel();
@@ -63,18 +62,16 @@ pub fn Part1Page() -> impl IntoView {
     };
 
     view! {
-        <article class="page">
-            <h1>"Part 1 — The degradation problem"</h1>
-            <p class="lede">
+        <PageShell slug=Part1::SLUG notes=notes>
+            <Lede slot>
                 "A deeper network can represent everything a shallower one can: the extra layers could simply "
                 "copy their input. So with enough training, more depth should never mean a higher "
                 <em>"training"</em>" loss. Before ResNet, it did. Train plain stacks of convolution + "
                 "batch-norm + ReLU layers at several depths on the same data and seed, and compare their curves. "
                 "Then switch the connections to residual — each pair of layers computes "<code>"F(x) + x"</code>
                 " — and train again."
-            </p>
-            <UrlNotes notes=notes />
-            <form class="controls" on:submit=|ev| ev.prevent_default()>
+            </Lede>
+            <Controls slot>
                 <fieldset>
                     <legend>"Networks"</legend>
                     {depth_sliders}
@@ -106,11 +103,11 @@ pub fn Part1Page() -> impl IntoView {
                 <div class="actions">
                     <button type="button" class="primary" data-testid="train" prop:disabled=running on:click=train>"Train"</button>
                 </div>
-            </form>
+            </Controls>
             <Progress run=run on_cancel=cancel />
             <LineChart lines=loss_lines title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <LineChart lines=grad_lines title="Gradient norm per layer (mean over steps), input → output" x_desc="weight layer" y_desc="‖∇W‖" log_y=true testid="grad-chart" />
             <Readout title="What this run shows" sentences=Signal::derive(sentences)><RunDetails run=run /></Readout>
-        </article>
+        </PageShell>
     }
 }

@@ -3,14 +3,17 @@
 
 use leptos::prelude::*;
 
+use super::page::{use_page_state, Controls, Lede, PageShell};
+use crate::pages::page::PageState;
+
 use super::bar_chart::{Bar, BarChart};
-use super::controls::{Readout, UrlNotes};
+use super::controls::Readout;
 use super::controls::{Select, Slider};
-use super::{location_query, sync_url, worker_client};
+use super::worker_client;
 use crate::lab::model::Skip;
 use crate::lab::report::BlockAnatomy;
 use crate::pages::part2::{readout, Part2};
-use crate::protocol::{FromWorker, Inspection};
+use crate::protocol::{FromWorker, Measurement};
 
 const BOX_W: f64 = 250.0;
 const BOX_H: f64 = 34.0;
@@ -57,7 +60,8 @@ fn diagram(a: &BlockAnatomy) -> impl IntoView {
             }
             .into_any()
         }
-        _ => view! { <text x=40.0 + BOX_W y="40" font-size="13" fill="#777" data-testid="no-skip">"no shortcut: a plain block"</text> }.into_any(),
+        _ => view! { <text x=40.0 + BOX_W y="40" font-size="13" fill="#777" data-testid="no-skip">"no shortcut: a plain block"</text> }
+            .into_any(),
     };
     view! {
         <svg class="block-diagram" data-testid="diagram" viewBox=format!("0 0 560 {height}") width="560" height=height role="img"
@@ -78,17 +82,15 @@ fn diagram(a: &BlockAnatomy) -> impl IntoView {
 
 #[component]
 pub fn Part2Page() -> impl IntoView {
-    let (initial, notes) = Part2::from_query(&location_query());
-    let settings = RwSignal::new(initial);
-    sync_url(move || settings.with(|s| s.to_query()));
+    let (settings, notes) = use_page_state::<Part2>();
     let anatomy = RwSignal::new(None::<BlockAnatomy>);
     let error = RwSignal::new(None::<String>);
 
     // Every change rebuilds the block and measures it again (one small forward/backward pass).
     Effect::new(move |_| {
         let request = settings.with(|s| s.request());
-        worker_client::inspect(request, move |msg| match msg {
-            FromWorker::Inspected { result: Inspection::Block { anatomy: a }, .. } => {
+        worker_client::measure(request, move |msg| match msg {
+            FromWorker::Measured { result: Measurement::Block { anatomy: a }, .. } => {
                 error.set(None);
                 anatomy.set(Some(a.clone()));
             }
@@ -119,17 +121,15 @@ pub fn Part2Page() -> impl IntoView {
     };
 
     view! {
-        <article class="page">
-            <h1>"Part 2 — The residual block, opened up"</h1>
-            <p class="lede">
+        <PageShell slug=Part2::SLUG notes=notes>
+            <Lede slot>
                 "A BasicBlock computes "<code>"H = F(x) + s(x)"</code>" and outputs "<code>"relu(H)"</code>", where F is "
                 "conv-BN-ReLU-conv-BN and s is the shortcut. By the chain rule "<code>"∂L/∂x = (∂F/∂x)ᵀg + (∂s/∂x)ᵀg"</code>
                 " with "<code>"g = ∂L/∂H"</code>"; for an identity shortcut the second term is g itself — the “+1” that "
                 "keeps gradients alive in deep stacks. Change the block and the worker builds it, runs a batch of two "
                 "random images forward and backward, and measures each path."
-            </p>
-            <UrlNotes notes=notes />
-            <form class="controls" on:submit=|ev| ev.prevent_default()>
+            </Lede>
+            <Controls slot>
                 <fieldset>
                     <legend>"Block"</legend>
                     {num("Input channels", 1.0, 64.0, |s| s.cin, |s, v| s.cin = v)}
@@ -144,7 +144,7 @@ pub fn Part2Page() -> impl IntoView {
                         value=Signal::derive(move || settings.with(|s| s.skip.name().to_string()))
                         on_change=move |v| settings.update(|s| s.skip = Skip::parse(&v).unwrap_or(s.skip)) />
                 </fieldset>
-            </form>
+            </Controls>
             {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
             <div class="two-col">
                 <figure class="chart">
@@ -156,6 +156,6 @@ pub fn Part2Page() -> impl IntoView {
             <Readout title="What this block shows" sentences=Signal::derive(move || anatomy.with(|a| a.as_ref().map(|a| settings.with(|p| readout(p, a))).unwrap_or_default()))>
                 <p data-testid="block-params">{move || anatomy.with(|a| a.as_ref().map(|a| format!("Parameters in this block: {}.", a.params)))}</p>
             </Readout>
-        </article>
+        </PageShell>
     }
 }

@@ -3,21 +3,24 @@
 
 use leptos::prelude::*;
 
+use super::page::{use_page_state, Controls, Lede, PageShell};
+use crate::pages::page::PageState;
+
 use super::bar_chart::{Bar, BarChart};
-use super::controls::{Readout, UrlNotes};
+use super::controls::Readout;
 use super::controls::Select;
 use super::progress::Progress;
-use super::{location_query, sync_url, worker_client};
+use super::worker_client;
 use crate::lab::report::ModelInfo;
 use crate::pages::part3::{readout, Metric, Part3, MODELS, SIZES};
 use crate::pages::run_view::{Phase, RunView};
-use crate::protocol::{FromWorker, Inspect, Inspection};
+use crate::protocol::{FromWorker, Measure, Measurement};
 
 fn fmt_int(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -26,14 +29,16 @@ fn fmt_int(n: u64) -> String {
 }
 
 fn fmt_value(v: f64) -> String {
-    if v >= 1000.0 { fmt_int(v as u64) } else { format!("{v:.2}") }
+    if v >= 1000.0 {
+        fmt_int(v as u64)
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 #[component]
 pub fn Part3Page() -> impl IntoView {
-    let (initial, notes) = Part3::from_query(&location_query());
-    let settings = RwSignal::new(initial);
-    sync_url(move || settings.with(|s| s.to_query()));
+    let (settings, notes) = use_page_state::<Part3>();
     let run = RwSignal::new(RunView::default());
     let rows = RwSignal::new(Vec::<Option<(ModelInfo, f64)>>::new());
     let running = Signal::derive(move || run.with(|r| r.phase == Phase::Running));
@@ -44,9 +49,13 @@ pub fn Part3Page() -> impl IntoView {
         rows.set(vec![None; names.len()]);
         let labels = names.clone();
         let n = names.len();
-        let id = worker_client::inspect(Inspect::Models { names, channels: 3, size }, move |msg| {
-            if let FromWorker::Inspected { index, result: Inspection::Model { info, forward_ms }, .. } = msg {
-                rows.update(|r| if let Some(slot) = r.get_mut(*index) { *slot = Some((info.clone(), *forward_ms)) });
+        let id = worker_client::measure(Measure::Models { names, channels: 3, size }, move |msg| {
+            if let FromWorker::Measured { index, result: Measurement::Model { info, forward_ms }, .. } = msg {
+                rows.update(|r| {
+                    if let Some(slot) = r.get_mut(*index) {
+                        *slot = Some((info.clone(), *forward_ms))
+                    }
+                });
                 run.update(|r| {
                     r.done_steps += 1;
                     r.now_ms = js_sys::Date::now();
@@ -65,17 +74,15 @@ pub fn Part3Page() -> impl IntoView {
     });
 
     view! {
-        <article class="page">
-            <h1>"Part 3 — ResNet-18 to 152 compared"</h1>
-            <p class="lede">
+        <PageShell slug=Part3::SLUG notes=notes>
+            <Lede slot>
                 "The ImageNet ResNets stack BasicBlocks (18, 34) or Bottleneck blocks (50, 101, 152) in four stages "
                 "after a 7×7 stem; the CIFAR ResNets use three stages of 16/32/64 channels. Pick models and an input "
                 "size, then measure: the worker builds each network, counts its parameters (1000 classes for "
                 "ImageNet nets, 10 for CIFAR nets), adds up its multiply-adds, and times one image through it on "
                 "this page's backend."
-            </p>
-            <UrlNotes notes=notes />
-            <form class="controls" on:submit=|ev| ev.prevent_default()>
+            </Lede>
+            <Controls slot>
                 <fieldset>
                     <legend>"Models"</legend>
                     {MODELS.iter().enumerate().map(|(i, name)| view! {
@@ -108,7 +115,7 @@ pub fn Part3Page() -> impl IntoView {
                         prop:disabled=move || running.get() || settings.with(|s| s.models.is_empty())
                         on:click=measure>"Build and measure"</button>
                 </div>
-            </form>
+            </Controls>
             <Progress run=run on_cancel=move || worker_client::cancel(run.with_untracked(|r| r.id)) />
             <BarChart bars=bars title=move || settings.with(|s| s.metric.title()) y_desc="" log_y=true testid="arch-chart"
                 fmt=fmt_value />
@@ -129,6 +136,6 @@ pub fn Part3Page() -> impl IntoView {
                 </tbody>
             </table>
             <Readout title="What the numbers say" sentences=Signal::derive(move || readout(&done_rows())) />
-        </article>
+        </PageShell>
     }
 }

@@ -3,28 +3,29 @@
 
 use leptos::prelude::*;
 
+use super::page::{use_page_state, Controls, Lede, PageShell};
+use crate::pages::page::PageState;
+
 use crate::pages::query::snap_depth;
 
 use super::chart::LineChart;
-use super::controls::{Readout, UrlNotes};
+use super::controls::Readout;
 use super::controls::Slider;
 use super::heat_strip::HeatStrip;
 use super::progress::Progress;
 use super::run_details::RunDetails;
 use super::runs::Runs;
 use super::training_controls::TrainingControls;
-use super::{location_query, session_storage, sync_url, worker_client, SAVED_NET_KEY};
-use crate::protocol::{FromWorker, Inspect, Inspection};
+use super::{session_storage, worker_client, SAVED_NET_KEY};
 use crate::pages::part4::{readout, Part4};
 use crate::pages::run_view::Phase;
+use crate::protocol::FromWorker;
 
 #[component]
 pub fn Part4Page() -> impl IntoView {
-    let (initial, notes) = Part4::from_query(&location_query());
-    let settings = RwSignal::new(initial);
+    let (settings, notes) = use_page_state::<Part4>();
     let runs = Runs::new();
     let running = runs.running();
-    sync_url(move || settings.with(|s| s.to_query()));
     let strip = Signal::derive(move || runs.view.with(|r| r.series.first().map(|s| s.layer_grads.clone()).unwrap_or_default()));
     let layers = Signal::derive(move || runs.view.with(|r| r.series.first().map(|s| s.layers.clone()).unwrap_or_default()));
     // When a run finishes, keep the trained net in this tab so Part 5 can look inside it.
@@ -33,8 +34,8 @@ pub fn Part4Page() -> impl IntoView {
         if runs.view.with(|r| r.phase) != Phase::Done {
             return;
         }
-        worker_client::inspect(Inspect::Export, move |msg| {
-            if let FromWorker::Inspected { result: Inspection::Saved { saved }, .. } = msg {
+        worker_client::save_net(move |msg| {
+            if let FromWorker::NetSaved { saved, .. } = msg {
                 let json = serde_json::to_string(saved).unwrap_or_default();
                 let stored = session_storage().map(|s| s.set_item(SAVED_NET_KEY, &json).is_ok()).unwrap_or(false);
                 saved_note.set(Some(if stored {
@@ -45,18 +46,17 @@ pub fn Part4Page() -> impl IntoView {
             }
         });
     });
-    let sentences = move || runs.view.with(|r| if r.phase == Phase::Running { vec![] } else { r.series.first().map(readout).unwrap_or_default() });
+    let sentences =
+        move || runs.view.with(|r| if r.phase == Phase::Running { vec![] } else { r.series.first().map(readout).unwrap_or_default() });
 
     view! {
-        <article class="page">
-            <h1>"Part 4 — Training with gradient monitoring"</h1>
-            <p class="lede">
+        <PageShell slug=Part4::SLUG notes=notes>
+            <Lede slot>
                 "Train a CIFAR-style ResNet (3×3 stem, three stages) on real images and watch its gradients: the "
                 "global norm every step, and every layer's norm as a heat strip — if gradients vanished, the top rows "
                 "would go dark. Switch to plain (no shortcuts) and compare."
-            </p>
-            <UrlNotes notes=notes />
-            <form class="controls" on:submit=|ev| ev.prevent_default()>
+            </Lede>
+            <Controls slot>
                 <fieldset>
                     <legend>"Network"</legend>
                     <Slider id="depth".into() label="Depth (6n + 2 layers)".into() min=8.0 max=110.0 step=6.0
@@ -77,7 +77,7 @@ pub fn Part4Page() -> impl IntoView {
                     <button type="button" class="primary" data-testid="train" prop:disabled=running
                         on:click=move |_| runs.start(vec![settings.with(|s| s.config())])>"Train"</button>
                 </div>
-            </form>
+            </Controls>
             <Progress run=runs.view on_cancel=move || runs.cancel() />
             <LineChart lines=runs.loss_lines() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <LineChart lines=runs.grad_norm_lines() title="Global gradient norm per step" x_desc="step" y_desc="‖∇‖" log_y=true testid="gradnorm-chart" />
@@ -86,6 +86,6 @@ pub fn Part4Page() -> impl IntoView {
                 <RunDetails run=runs.view />
                 {move || saved_note.get().map(|n| view! { <p data-testid="saved-note">{n}" "<a href="?page=part5">"Part 5 →"</a></p> })}
             </Readout>
-        </article>
+        </PageShell>
     }
 }

@@ -4,23 +4,26 @@
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
+use super::page::{use_page_state, Controls, Lede, PageShell};
+use crate::pages::page::PageState;
+
 use crate::pages::query::snap_depth;
 use wasm_bindgen::{Clamped, JsCast};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use super::bar_chart::{Bar, BarChart};
-use super::controls::{Readout, UrlNotes};
+use super::controls::Readout;
 use super::controls::{Select, Slider};
 use super::gallery::rgba;
 use super::progress::Progress;
 use super::runs::Runs;
-use super::{location_query, session_storage, sync_url, worker_client, SAVED_NET_KEY};
+use super::{session_storage, worker_client, SAVED_NET_KEY};
 use crate::lab::data::DataKind;
 use crate::lab::report::{FeatureMaps, Seen};
 use crate::pages::part5::{readout, Part5};
 use crate::pages::run_view::Phase;
-use crate::protocol::{DataPreview, FromWorker, Inspect, Inspection, SavedNet};
+use crate::protocol::{DataPreview, FromWorker, Measure, Measurement, SavedNet};
 
 const MAPS_SHOWN: usize = 16;
 const DRAW_SCALE: f64 = 8.0;
@@ -77,7 +80,8 @@ async fn image_bytes(file: web_sys::File, channels: usize, size: usize) -> Resul
         .await
         .map_err(|_| format!("{} is not an image this browser can read", file.name()))?
         .unchecked_into();
-    let canvas: HtmlCanvasElement = window.document().ok_or("no document")?.create_element("canvas").map_err(|e| format!("{e:?}"))?.unchecked_into();
+    let canvas: HtmlCanvasElement =
+        window.document().ok_or("no document")?.create_element("canvas").map_err(|e| format!("{e:?}"))?.unchecked_into();
     canvas.set_width(size as u32);
     canvas.set_height(size as u32);
     let c = ctx(&canvas).ok_or("no 2d context")?;
@@ -93,7 +97,11 @@ fn to_planes(rgba: &[u8], channels: usize, size: usize) -> Vec<u8> {
         .flat_map(|c| {
             (0..n).map(move |i| {
                 let p = &rgba[i * 4..i * 4 + 3];
-                if channels == 1 { ((p[0] as u16 + p[1] as u16 + p[2] as u16) / 3) as u8 } else { p[c] }
+                if channels == 1 {
+                    ((p[0] as u16 + p[1] as u16 + p[2] as u16) / 3) as u8
+                } else {
+                    p[c]
+                }
             })
         })
         .collect()
@@ -101,9 +109,7 @@ fn to_planes(rgba: &[u8], channels: usize, size: usize) -> Vec<u8> {
 
 #[component]
 pub fn Part5Page() -> impl IntoView {
-    let (initial, notes) = Part5::from_query(&location_query());
-    let settings = RwSignal::new(initial);
-    sync_url(move || settings.with(|s| s.to_query()));
+    let (settings, notes) = use_page_state::<Part5>();
     let runs = Runs::new();
     let running = runs.running();
     let seen = RwSignal::new(None::<Seen>);
@@ -118,8 +124,8 @@ pub fn Part5Page() -> impl IntoView {
     let use_saved = move |saved: SavedNet| {
         settings.update(|s| s.train.data = saved.data.kind);
         seen.set(None);
-        worker_client::inspect(Inspect::Import { saved }, move |msg| match msg {
-            FromWorker::Inspected { result: Inspection::Imported { .. }, .. } => imported.set(true),
+        worker_client::load_net(saved, move |msg| match msg {
+            FromWorker::NetLoaded { .. } => imported.set(true),
             FromWorker::Finished { error: Some(e), .. } => error.set(Some(e.clone())),
             _ => {}
         });
@@ -132,8 +138,8 @@ pub fn Part5Page() -> impl IntoView {
     Effect::new(move |_| {
         let spec = settings.with(|s| s.train.data_spec());
         worker_client::preview(spec, 1, 16, move |msg| match msg {
-            FromWorker::Data { preview } => samples.set(Some(preview.clone())),
-            FromWorker::DataFailed { error: e } => error.set(Some(e.clone())),
+            FromWorker::Data { preview, .. } => samples.set(Some(preview.clone())),
+            FromWorker::DataFailed { error: e, .. } => error.set(Some(e.clone())),
             _ => {}
         });
     });
@@ -143,8 +149,8 @@ pub fn Part5Page() -> impl IntoView {
         if !trained.get() {
             return;
         }
-        worker_client::inspect(Inspect::Features { pixels }, move |msg| match msg {
-            FromWorker::Inspected { result: Inspection::Features { seen: s }, .. } => {
+        worker_client::measure(Measure::Features { pixels }, move |msg| match msg {
+            FromWorker::Measured { result: Measurement::Features { seen: s }, .. } => {
                 error.set(None);
                 seen.set(Some(s.clone()));
             }
@@ -190,7 +196,10 @@ pub fn Part5Page() -> impl IntoView {
         for y in 0..s {
             for x in 0..s {
                 for ch in 0..3 {
-                    let sum: u32 = (0..k).flat_map(|dy| (0..k).map(move |dx| (dy, dx))).map(|(dy, dx)| big[((y * k + dy) * w + x * k + dx) * 4 + ch] as u32).sum();
+                    let sum: u32 = (0..k)
+                        .flat_map(|dy| (0..k).map(move |dx| (dy, dx)))
+                        .map(|(dy, dx)| big[((y * k + dy) * w + x * k + dx) * 4 + ch] as u32)
+                        .sum();
                     small[(y * s + x) * 4 + ch] = (sum / (k * k) as u32) as u8;
                 }
             }
@@ -235,18 +244,22 @@ pub fn Part5Page() -> impl IntoView {
             }).collect_view()
         })
     };
-    let bars = Signal::derive(move || seen.with(|s| s.as_ref().map(|s| s.class_names.iter().zip(&s.probabilities).map(|(n, &p)| Bar { label: n.clone(), value: p as f64 }).collect()).unwrap_or_default()));
+    let bars = Signal::derive(move || {
+        seen.with(|s| {
+            s.as_ref()
+                .map(|s| s.class_names.iter().zip(&s.probabilities).map(|(n, &p)| Bar { label: n.clone(), value: p as f64 }).collect())
+                .unwrap_or_default()
+        })
+    });
 
     view! {
-        <article class="page">
-            <h1>"Part 5 — What the network sees"</h1>
-            <p class="lede">
+        <PageShell slug=Part5::SLUG notes=notes>
+            <Lede slot>
                 "Each stage of a ResNet turns the image into more, smaller feature maps. Train a small ResNet here, "
                 "then give it an image — one of the test images, your own drawing, or a picture from your computer — "
                 "and look at what the first block of each stage makes of it, and what the network decides."
-            </p>
-            <UrlNotes notes=notes />
-            <form class="controls" on:submit=|ev| ev.prevent_default()>
+            </Lede>
+            <Controls slot>
                 <fieldset>
                     <legend>"1. Train a network"</legend>
                     <Select id="data" label="Dataset"
@@ -288,7 +301,7 @@ pub fn Part5Page() -> impl IntoView {
                     <label for="upload">"Or upload a picture: "</label>
                     <input id="upload" type="file" accept="image/*" data-testid="upload" on:change=on_upload />
                 </fieldset>
-            </form>
+            </Controls>
             <Progress run=runs.view on_cancel=move || runs.cancel() />
             {move || error.get().map(|e| view! { <p class="notice error" role="alert" data-testid="error">{e}</p> })}
             <p data-testid="input-name">{move || match (input.with(|i| i.as_ref().map(|i| i.0.clone())), trained.get()) {
@@ -301,6 +314,6 @@ pub fn Part5Page() -> impl IntoView {
             </section>
             <BarChart bars=bars title="What the network decides (class probabilities)" y_desc="probability" testid="probs" fmt=|v| format!("{:.1}%", v * 100.0) />
             <Readout title="What this shows" sentences=Signal::derive(move || seen.with(|s| s.as_ref().map(readout).unwrap_or_default())) />
-        </article>
+        </PageShell>
     }
 }

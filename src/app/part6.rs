@@ -3,16 +3,19 @@
 
 use leptos::prelude::*;
 
+use super::page::{use_page_state, Controls, Lede, PageShell};
+use crate::pages::page::PageState;
+
 use crate::pages::query::snap_depth;
 
 use super::chart::LineChart;
-use super::controls::{Readout, UrlNotes};
+use super::controls::Readout;
 use super::controls::{Select, Slider};
 use super::progress::Progress;
 use super::run_details::RunDetails;
 use super::runs::Runs;
 use super::training_controls::TrainingControls;
-use super::{location_query, sync_url, BackendStatus};
+use super::BackendStatus;
 use crate::lab::model::{Family, Skip};
 use crate::pages::part6::{depth_rule, readout, Part6, DEPTH_MAX};
 
@@ -21,11 +24,9 @@ const CPU_DEPTH_MAX: usize = 56;
 
 #[component]
 pub fn Part6Page() -> impl IntoView {
-    let (initial, notes) = Part6::from_query(&location_query());
-    let settings = RwSignal::new(initial);
+    let (settings, notes) = use_page_state::<Part6>();
     let runs = Runs::new();
     let running = runs.running();
-    sync_url(move || settings.with(|s| s.to_query()));
     let backend = use_context::<RwSignal<BackendStatus>>();
     let on_gpu = move || backend.is_some_and(|b| b.with(|s| matches!(s, BackendStatus::Ready { name, .. } if name == "webgpu")));
     let depth_max = Signal::derive(move || {
@@ -36,25 +37,23 @@ pub fn Part6Page() -> impl IntoView {
     let sentences = move || runs.view.with(|r| if r.phase == crate::pages::run_view::Phase::Running { vec![] } else { readout(&r.series) });
 
     view! {
-        <article class="page">
-            <h1>"Part 6 — ResNet vs plain showdown"</h1>
-            <p class="lede">
+        <PageShell slug=Part6::SLUG notes=notes>
+            <Lede slot>
                 "Two networks that differ in one thing only: the second adds its input back after every block ("
                 <code>"F(x) + x"</code>"). Same depth, same width, same data, same seed, same optimiser. Watch "
                 "both loss curves and the gradient norms: how much of the gradient reaches the first layers, with "
                 "and without the shortcut? Push the depth up and train again."
-            </p>
-            <UrlNotes notes=notes />
-            <form class="controls" on:submit=|ev| ev.prevent_default()>
+            </Lede>
+            <Controls slot>
                 <fieldset>
                     <legend>"Network"</legend>
                     <Select
                         id="family"
                         label="Architecture"
                         options=vec![("cifar", "He et al. CIFAR nets (3×3 stem, 16/32/64 × width/16)"), ("plaindeep", "The notebook's PlainDeepNet (7×7 stem + max-pool)")]
-                        value=Signal::derive(move || String::from(if settings.with(|s| s.family) == Family::Compact { "plaindeep" } else { "cifar" }))
+                        value=Signal::derive(move || String::from(if settings.with(|s| s.family) == Family::PlainDeepNet { "plaindeep" } else { "cifar" }))
                         on_change=move |v| settings.update(|s| {
-                            s.family = if v == "plaindeep" { Family::Compact } else { Family::Cifar };
+                            s.family = if v == "plaindeep" { Family::PlainDeepNet } else { Family::Cifar };
                             let (step, min) = depth_rule(s.family);
                             s.depth = snap_depth(s.depth, step, min);
                         })
@@ -86,12 +85,12 @@ pub fn Part6Page() -> impl IntoView {
                     <button type="button" class="primary" data-testid="train" prop:disabled=running
                         on:click=move |_| runs.start(settings.with(|s| s.configs()))>"Train both"</button>
                 </div>
-            </form>
+            </Controls>
             <Progress run=runs.view on_cancel=move || runs.cancel() />
             <LineChart lines=runs.loss_lines() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <LineChart lines=runs.grad_norm_lines() title="Global gradient norm per step" x_desc="step" y_desc="‖∇‖" log_y=true testid="gradnorm-chart" />
             <LineChart lines=runs.layer_grad_lines() title="Gradient norm per layer (mean over steps), input → output" x_desc="weight layer" y_desc="‖∇W‖" log_y=true testid="grad-chart" />
             <Readout title="What this run shows" sentences=Signal::derive(sentences)><RunDetails run=runs.view /></Readout>
-        </article>
+        </PageShell>
     }
 }

@@ -3,16 +3,18 @@
 
 use leptos::prelude::*;
 
+use super::page::{use_page_state, Controls, Lede, PageShell};
+use crate::pages::page::PageState;
+
 use crate::pages::query::snap_depth;
 use wasm_bindgen::JsCast;
 
 use super::chart::{Line, LineChart};
-use super::controls::{Readout, UrlNotes};
+use super::controls::Readout;
 use super::controls::{Select, Slider};
 use super::progress::Progress;
 use super::runs::Runs;
 use super::training_controls::TrainingControls;
-use super::{location_query, sync_url};
 use crate::lab::model::{Act, Skip};
 use crate::pages::part7::{csv, readout, Part7, Preset, Row, MAX_ROWS};
 use crate::pages::run_view::Phase;
@@ -33,9 +35,7 @@ fn download(name: &str, text: &str) -> Option<()> {
 
 #[component]
 pub fn Part7Page() -> impl IntoView {
-    let (initial, notes) = Part7::from_query(&location_query());
-    let settings = RwSignal::new(initial);
-    sync_url(move || settings.with(|s| s.to_query()));
+    let (settings, notes) = use_page_state::<Part7>();
     let runs = Runs::new();
     let running = runs.running();
     let draft = RwSignal::new(Row::new(20, 8, Skip::Identity));
@@ -45,22 +45,23 @@ pub fn Part7Page() -> impl IntoView {
         runs.view.with(|r| {
             r.series
                 .iter()
-                .map(|s| Line { label: s.label.clone(), points: s.epochs.iter().map(|e| (e.epoch as f32, e.val_accuracy * 100.0)).collect() })
+                .map(|s| Line {
+                    label: s.label.clone(),
+                    points: s.epochs.iter().map(|e| (e.epoch as f32, e.val_accuracy * 100.0)).collect(),
+                })
                 .collect()
         })
     });
     let sentences = move || runs.view.with(|r| if r.phase == Phase::Running { vec![] } else { readout(&r.series) });
 
     view! {
-        <article class="page">
-            <h1>"Part 7 — Your turn"</h1>
-            <p class="lede">
+        <PageShell slug=Part7::SLUG notes=notes>
+            <Lede slot>
                 "Design the comparison yourself: queue up to six variants — depth, shortcut type, Basic or Bottleneck "
                 "blocks, activation, width — or start from a preset. They train one after another on the same data "
                 "with the same seed, so the only difference is the one you chose."
-            </p>
-            <UrlNotes notes=notes />
-            <form class="controls" on:submit=|ev| ev.prevent_default()>
+            </Lede>
+            <Controls slot>
                 <fieldset>
                     <legend>"Presets"</legend>
                     {Preset::ALL.iter().map(|&p| view! {
@@ -91,7 +92,7 @@ pub fn Part7Page() -> impl IntoView {
                     </button>
                 </fieldset>
                 <TrainingControls settings=settings get=|s: &Part7| &s.train set=|s: &mut Part7| &mut s.train running=running />
-            </form>
+            </Controls>
             <section>
                 <h2>"Queue"</h2>
                 <ol class="queue" data-testid="queue">
@@ -125,6 +126,6 @@ pub fn Part7Page() -> impl IntoView {
                 </tbody>
             </table>
             <Readout title="What this comparison shows" sentences=Signal::derive(sentences) />
-        </article>
+        </PageShell>
     }
 }

@@ -41,12 +41,16 @@ impl Runs {
 
     /// Training loss per step, one line per series.
     pub fn loss_lines(self) -> Signal<Vec<Line>> {
-        Signal::derive(move || self.view.with(|r| r.series.iter().map(|s| Line { label: s.label.clone(), points: s.losses.clone() }).collect()))
+        Signal::derive(move || {
+            self.view.with(|r| r.series.iter().map(|s| Line { label: s.label.clone(), points: s.losses.clone() }).collect())
+        })
     }
 
     /// Global gradient norm per step.
     pub fn grad_norm_lines(self) -> Signal<Vec<Line>> {
-        Signal::derive(move || self.view.with(|r| r.series.iter().map(|s| Line { label: s.label.clone(), points: s.grad_norms.clone() }).collect()))
+        Signal::derive(move || {
+            self.view.with(|r| r.series.iter().map(|s| Line { label: s.label.clone(), points: s.grad_norms.clone() }).collect())
+        })
     }
 
     /// Each weight layer's gradient norm, averaged over the steps so far (input → output).

@@ -18,8 +18,9 @@ struct Client {
     ready: bool,
     /// Messages sent before the worker was ready: JSON strings, or the file-loading object.
     queue: Vec<JsValue>,
-    /// One listener per kind of request (runs, data, inspections): a page may have one of each going.
-    listeners: Vec<(&'static str, Listener)>,
+    /// One listener per kind of request (runs, data, measurements, saved nets): a page may have one
+    /// of each going. Each hears only replies to its own request (by id) and the worker's status.
+    listeners: Vec<(&'static str, u32, Listener)>,
     choice: BackendChoice,
     status: Option<RwSignal<BackendStatus>>,
     next_id: u32,
@@ -101,9 +102,11 @@ fn handle(msg: FromWorker) {
         }
         _ => {}
     }
-    let listeners: Vec<Listener> = CLIENT.with(|c| c.borrow().listeners.iter().map(|(_, l)| l.clone()).collect());
-    for l in listeners {
-        l(&msg);
+    let listeners: Vec<(u32, Listener)> = CLIENT.with(|c| c.borrow().listeners.iter().map(|(_, id, l)| (*id, l.clone())).collect());
+    for (id, l) in listeners {
+        if msg.request_id().is_none_or(|r| r == id) {
+            l(&msg);
+        }
     }
 }
 
@@ -115,17 +118,17 @@ fn crashed(message: String) {
          narrower layers, a smaller batch or image size). It has been restarted and your settings are kept. \
          Details: {message}"
     );
-    let (old, listeners, id) = CLIENT.with(|c| {
+    let (old, listeners) = CLIENT.with(|c| {
         let mut c = c.borrow_mut();
-        (c.worker.take(), c.listeners.iter().map(|(_, l)| l.clone()).collect::<Vec<_>>(), c.next_id - 1)
+        (c.worker.take(), c.listeners.iter().map(|(_, id, l)| (*id, l.clone())).collect::<Vec<_>>())
     });
     if let Some(w) = old {
         w.terminate();
     }
     set_status(BackendStatus::Crashed(why.clone()));
-    for l in listeners {
+    for (id, l) in listeners {
         l(&FromWorker::Finished { id, cancelled: false, error: Some(why.clone()) });
-        l(&FromWorker::DataFailed { error: why.clone() });
+        l(&FromWorker::DataFailed { id, error: why.clone() });
     }
     spawn();
 }
@@ -147,14 +150,14 @@ fn post(msg: JsValue) {
 }
 
 /// Makes `listener` receive every worker message until the next request of the same `slot`
-/// replaces it. Returns a fresh request id (listeners filter by it where it matters).
+/// replaces it; it hears only replies to the request with the returned id.
 fn listen(slot: &'static str, listener: impl Fn(&FromWorker) + 'static) -> u32 {
     CLIENT.with(|c| {
         let mut c = c.borrow_mut();
         let id = c.next_id;
         c.next_id += 1;
-        c.listeners.retain(|(s, _)| *s != slot);
-        c.listeners.push((slot, Rc::new(listener)));
+        c.listeners.retain(|(s, _, _)| *s != slot);
+        c.listeners.push((slot, id, Rc::new(listener)));
         id
     })
 }
@@ -166,22 +169,37 @@ pub fn run(configs: Vec<crate::lab::experiment::ExperimentConfig>, listener: imp
     id
 }
 
-/// Asks the worker to measure models; replies come as `Inspected` then `Finished` with the id.
-pub fn inspect(request: crate::protocol::Inspect, listener: impl Fn(&FromWorker) + 'static) -> u32 {
-    let id = listen("inspect", listener);
-    send(&ToWorker::Inspect { id, request });
+/// Asks the worker to measure; replies come as `Measured` then `Finished` with the returned id.
+pub fn measure(request: crate::protocol::Measure, listener: impl Fn(&FromWorker) + 'static) -> u32 {
+    let id = listen("measure", listener);
+    send(&ToWorker::Measure { id, request });
+    id
+}
+
+/// Asks for the last trained net with its weights (`NetSaved`, then `Finished`).
+pub fn save_net(listener: impl Fn(&FromWorker) + 'static) -> u32 {
+    let id = listen("net", listener);
+    send(&ToWorker::SaveNet { id });
+    id
+}
+
+/// Makes a saved net the one later measurements look inside (`NetLoaded`, then `Finished`).
+pub fn load_net(saved: crate::protocol::SavedNet, listener: impl Fn(&FromWorker) + 'static) -> u32 {
+    let id = listen("net", listener);
+    send(&ToWorker::LoadNet { id, saved });
     id
 }
 
 /// Asks for a dataset's description and gallery (loading a real set from the site if needed).
-pub fn preview(spec: crate::lab::data::DataSpec, seed: u64, count: usize, listener: impl Fn(&FromWorker) + 'static) {
-    listen("data", listener);
-    send(&ToWorker::Preview { spec, seed, count });
+pub fn preview(spec: crate::lab::data::DataSpec, seed: u64, count: usize, listener: impl Fn(&FromWorker) + 'static) -> u32 {
+    let id = listen("data", listener);
+    send(&ToWorker::Preview { id, spec, seed, count });
+    id
 }
 
 /// Hands the user's files to the worker, which recognises, verifies and keeps the dataset in them.
-pub fn load_files(files: &web_sys::FileList, listener: impl Fn(&FromWorker) + 'static) {
-    listen("data", listener);
+pub fn load_files(files: &web_sys::FileList, listener: impl Fn(&FromWorker) + 'static) -> u32 {
+    let id = listen("data", listener);
     let list = js_sys::Array::new();
     for i in 0..files.length() {
         if let Some(f) = files.get(i) {
@@ -190,8 +208,10 @@ pub fn load_files(files: &web_sys::FileList, listener: impl Fn(&FromWorker) + 's
     }
     let msg = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&msg, &"cmd".into(), &"load_files".into());
+    let _ = js_sys::Reflect::set(&msg, &"id".into(), &(id as f64).into());
     let _ = js_sys::Reflect::set(&msg, &"files".into(), &list);
     post(msg.into());
+    id
 }
 
 pub fn cancel(id: u32) {

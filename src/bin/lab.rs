@@ -33,9 +33,10 @@ struct Opts(Vec<String>);
 
 impl Opts {
     fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().position(|a| a == name).map(|i| {
-            self.0.get(i + 1).map(String::as_str).unwrap_or_else(|| fail(format!("{name} needs a value")))
-        })
+        self.0
+            .iter()
+            .position(|a| a == name)
+            .map(|i| self.0.get(i + 1).map(String::as_str).unwrap_or_else(|| fail(format!("{name} needs a value"))))
     }
     fn num(&self, name: &str, default: usize, lo: usize, hi: usize) -> usize {
         match self.get(name) {
@@ -127,9 +128,8 @@ fn train(config: &ExperimentConfig, corpus: Option<&Corpus>, out: &PathBuf) {
     });
     let result = block_on(run(config, corpus, &device(), &mut host));
     let summary = result.unwrap_or_else(|e| fail(e));
-    let write = |name: &str, body: String| {
-        std::fs::write(out.join(name), body).unwrap_or_else(|e| fail(format!("cannot write {name}: {e}")))
-    };
+    let write =
+        |name: &str, body: String| std::fs::write(out.join(name), body).unwrap_or_else(|e| fail(format!("cannot write {name}: {e}")));
     write("result.json", serde_json::to_string_pretty(&summary).unwrap());
     write("steps.csv", csv);
     write("loss.svg", svg_line_chart(&config.label, &losses));
@@ -227,7 +227,8 @@ fn bench_infer(spec: &ModelSpec, steps: usize, batch: usize, device: &Device) ->
 
 /// `../shared/peers/torch_bench.py`, run now on this machine: (train, infer) images/s.
 fn torch_peer(model: &str, steps: usize, batch: usize) -> Option<(f64, f64)> {
-    let script = ["../shared/peers/torch_bench.py", "shared/peers/torch_bench.py"].into_iter().find(|p| std::path::Path::new(p).exists())?;
+    let script =
+        ["../shared/peers/torch_bench.py", "shared/peers/torch_bench.py"].into_iter().find(|p| std::path::Path::new(p).exists())?;
     let out = Command::new("python3")
         .args([script, "--model", model, "--batch", &batch.to_string(), "--steps", &steps.to_string(), "--json"])
         .output()

@@ -10,7 +10,7 @@ use super::model::ModelSpec;
 pub enum Schedule {
     #[default]
     Constant,
-    /// Multiply the rate by `gamma` every `every` epochs (the seeds' StepLR).
+    /// Multiply the rate by `gamma` every `every` epochs (the course's StepLR).
     Step { every: usize, gamma: f64 },
     /// Cosine annealing from the base rate to 0 over the run.
     Cosine,
@@ -154,7 +154,10 @@ pub enum Event {
 pub enum RunError {
     Cancelled,
     /// The loss became NaN or infinite at this step.
-    Diverged { step: usize, loss: f32 },
+    Diverged {
+        step: usize,
+        loss: f32,
+    },
     Invalid(String),
     /// The backend failed (out of memory, device lost…).
     Backend(String),
@@ -164,10 +167,9 @@ impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RunError::Cancelled => write!(f, "cancelled"),
-            RunError::Diverged { step, loss } => write!(
-                f,
-                "training diverged: the loss became {loss} at step {step}; try a smaller learning rate"
-            ),
+            RunError::Diverged { step, loss } => {
+                write!(f, "training diverged: the loss became {loss} at step {step}; try a smaller learning rate")
+            }
             RunError::Invalid(m) => write!(f, "invalid experiment: {m}"),
             RunError::Backend(m) => write!(f, "the compute backend failed: {m}"),
         }

@@ -4,10 +4,15 @@ use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 
-use super::model::{Act, Block, BlockKind, BlockTap, ModelSpec, Net, NetSpec, Skip};
-use super::train::read_floats;
 use super::experiment::RunError;
+use super::model::{BlockConfig, BlockKind, BlockTap, ModelSpec, Net, NetSpec, Skip};
 pub use super::report::{BlockAnatomy, BlockStats, FeatureMaps, ModelInfo, Seen, Stats, HIST_BINS};
+
+/// The only way values leave the device: async, as the browser requires.
+pub async fn read_floats(t: Tensor<1>) -> Result<Vec<f32>, RunError> {
+    let data = t.into_data_async().await.map_err(|e| RunError::Backend(format!("{e:?}")))?;
+    data.try_into_vec_as::<f32>().map_err(|e| RunError::Backend(format!("{e:?}")))
+}
 
 /// Collects every weight matrix/kernel (rank 4 convs, rank 2 linears) in module order.
 struct WeightWalker<'a> {
@@ -81,8 +86,6 @@ pub fn grad_squares(model: &Net, grads: &GradientsParams) -> Vec<Tensor<1>> {
     w.squares
 }
 
-
-
 /// Runs `x` through the network in inference mode and summarises every block's x, F(x) and output.
 pub async fn residual_stats(model: &Net, x: Tensor<4>) -> Result<Vec<BlockStats>, RunError> {
     let mut taps: Vec<BlockTap> = Vec::new();
@@ -100,7 +103,6 @@ pub async fn residual_stats(model: &Net, x: Tensor<4>) -> Result<Vec<BlockStats>
     Ok(out)
 }
 
-
 /// Feature maps after each of the chosen blocks (Part 5), in inference mode.
 pub async fn feature_maps(model: &Net, x: Tensor<4>, blocks: &[usize]) -> Result<Vec<FeatureMaps>, RunError> {
     let mut taps: Vec<BlockTap> = Vec::new();
@@ -116,8 +118,6 @@ pub async fn feature_maps(model: &Net, x: Tensor<4>, blocks: &[usize]) -> Result
     }
     Ok(out)
 }
-
-
 
 pub fn model_info(spec: &ModelSpec, channels: usize, size: usize, classes: usize, device: &Device) -> ModelInfo {
     let net = Net::new(&spec.resolve(channels, classes), device);
@@ -136,37 +136,6 @@ fn info_of(spec: &ModelSpec, net: &Net, [channels, size, _]: [usize; 3], output_
         blocks: net.blocks.len(),
         input_shape: [1, channels, size, size],
         output_shape,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::lab::model::{Family, Skip};
-
-    #[test]
-    fn stats_by_hand() {
-        let s = Stats::of(&[0.0, 1.0, -1.0, 2.0]);
-        assert_eq!(s.mean, 0.5);
-        assert!((s.std - 1.118034).abs() < 1e-5);
-        assert_eq!((s.min, s.max, s.zero_frac, s.mean_abs), (-1.0, 2.0, 0.25, 1.0));
-        // Bins of width 0.15 from -1: -1 → 0, 0 → 6, 1 → 13, 2 → last.
-        let mut expected = vec![0u32; HIST_BINS];
-        for i in [0, 6, 13, HIST_BINS - 1] {
-            expected[i] += 1;
-        }
-        assert_eq!(s.histogram, expected);
-    }
-
-    #[test]
-    fn one_name_per_weight_layer() {
-        let spec = ModelSpec::new(Family::Cifar, 20, Skip::Identity).resolve(3, 10);
-        let names = layer_names(&Net::new(&spec, &Device::flex()));
-        // stem + 9 blocks × 2 convs + fc
-        assert_eq!(names.len(), 20);
-        assert_eq!(names[0], "stem_conv");
-        assert_eq!(names[1], "blocks.0.conv1");
-        assert_eq!(names.last().unwrap(), "fc");
     }
 }
 
@@ -209,7 +178,7 @@ pub async fn block_anatomy(
     }
     let ad = device.clone().autodiff();
     ad.seed(seed);
-    let block = Block::new(BlockKind::Basic, cin, width, stride, skip, false, Act::Relu, &ad);
+    let block = BlockConfig::new(BlockKind::Basic, cin, width).with_stride(stride).with_skip(skip).init(&ad);
     let params = count_params(&block);
     let x0 = Tensor::<4>::random([2, cin, size, size], burn::tensor::Distribution::Normal(0.0, 1.0), &ad);
     let stages = block.stages(x0.clone()).into_iter().map(|(n, t)| (n, t.dims())).collect();
@@ -235,7 +204,7 @@ pub async fn block_anatomy(
     let gs = if skip.has_shortcut() { path(false)? } else { Tensor::zeros(total.dims(), device) };
     let norm = |t: Tensor<4>| t.powi_scalar(2).sum().sqrt().reshape([1]);
     let mismatch = norm(gf.clone() + gs.clone() - total.clone());
-    let v = super::train::read_floats(Tensor::cat(vec![norm(gf), norm(gs), norm(total), mismatch, norm(g)], 0)).await?;
+    let v = read_floats(Tensor::cat(vec![norm(gf), norm(gs), norm(total), mismatch, norm(g)], 0)).await?;
     Ok(BlockAnatomy { stages, params, grad_residual: v[0], grad_shortcut: v[1], grad_total: v[2], grad_mismatch: v[3], grad_at_sum: v[4] })
 }
 
@@ -284,11 +253,38 @@ pub fn import_weights(net: Net, weights: &[f32]) -> Result<Net, RunError> {
     let mut load = Load { weights, at: 0, short: false };
     let net = net.map(&mut load);
     if load.short || load.at != weights.len() {
-        return Err(RunError::Invalid(format!(
-            "the saved weights ({} values) do not fit this network ({} read)",
-            weights.len(),
-            load.at
-        )));
+        return Err(RunError::Invalid(format!("the saved weights ({} values) do not fit this network ({} read)", weights.len(), load.at)));
     }
     Ok(net)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::model::{Family, Skip};
+
+    #[test]
+    fn stats_by_hand() {
+        let s = Stats::of(&[0.0, 1.0, -1.0, 2.0]);
+        assert_eq!(s.mean, 0.5);
+        assert!((s.std - 1.118034).abs() < 1e-5);
+        assert_eq!((s.min, s.max, s.zero_frac, s.mean_abs), (-1.0, 2.0, 0.25, 1.0));
+        // Bins of width 0.15 from -1: -1 → 0, 0 → 6, 1 → 13, 2 → last.
+        let mut expected = vec![0u32; HIST_BINS];
+        for i in [0, 6, 13, HIST_BINS - 1] {
+            expected[i] += 1;
+        }
+        assert_eq!(s.histogram, expected);
+    }
+
+    #[test]
+    fn one_name_per_weight_layer() {
+        let spec = ModelSpec::new(Family::Cifar, 20, Skip::Identity).resolve(3, 10);
+        let names = layer_names(&Net::new(&spec, &Device::flex()));
+        // stem + 9 blocks × 2 convs + fc
+        assert_eq!(names.len(), 20);
+        assert_eq!(names[0], "stem_conv");
+        assert_eq!(names[1], "blocks.0.conv1");
+        assert_eq!(names.last().unwrap(), "fc");
+    }
 }

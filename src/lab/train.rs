@@ -15,7 +15,7 @@ use burn::prelude::*;
 use super::data::{Augment, Corpus, Dataset};
 use super::experiment::{EpochStats, Event, ExperimentConfig, RunError, StepStats, Summary};
 use super::model::Net;
-use super::probes::{count_params, grad_squares, layer_names};
+use super::probes::{count_params, grad_squares, layer_names, read_floats};
 use super::rng::Rng;
 
 /// Where a run reports to, and how it learns it should stop.
@@ -30,12 +30,7 @@ pub trait Host {
 
 /// Builds the model and data for `config` on `device` (`device` without autodiff; it is enabled
 /// here) and trains it, reporting through `host`. Real datasets are drawn from `corpus`.
-pub async fn run(
-    config: &ExperimentConfig,
-    corpus: Option<&Corpus>,
-    device: &Device,
-    host: &mut impl Host,
-) -> Result<Summary, RunError> {
+pub async fn run(config: &ExperimentConfig, corpus: Option<&Corpus>, device: &Device, host: &mut impl Host) -> Result<Summary, RunError> {
     Ok(run_model(config, corpus, device, host).await?.0)
 }
 
@@ -210,12 +205,6 @@ fn to_tensors(data: &Dataset, (pixels, labels): (Vec<f32>, Vec<i64>), device: &D
     let x = Tensor::from_data(TensorData::new(pixels, [b, data.channels, data.size, data.size]), device);
     let y = Tensor::from_data(TensorData::new(labels, [b]), device);
     (x, y)
-}
-
-/// The only way values leave the device: async, as the browser requires.
-pub async fn read_floats(t: Tensor<1>) -> Result<Vec<f32>, RunError> {
-    let data = t.into_data_async().await.map_err(|e| RunError::Backend(format!("{e:?}")))?;
-    data.try_into_vec_as::<f32>().map_err(|e| RunError::Backend(format!("{e:?}")))
 }
 
 /// A host for native use: collects events into a callback, never cancelled, no yielding.

@@ -1,5 +1,12 @@
-//! The landing page's cards: every Part of the notebook, every Exercise and the module's items.
-//! `ready` is true only for pages that are built; the others say so plainly.
+//! The page table: every page of the lab, one row each. The landing page's cards, the router
+//! (`?page=SLUG` → view) and the "not built yet" notice all read it.
+//!
+//! A built page's row names its settings type (a [`PageState`], whose `SLUG` is the `page=` value)
+//! and its view component in `crate::app`; a page still to come names its slug with `soon("slug")`.
+//! Adding a page: `src/pages/NAME.rs` (settings + `impl PageState`), `src/app/NAME.rs` (the view),
+//! and its row here, `built(NAME::Settings, NAME::View)`.
+
+use super::page::PageState;
 
 pub struct Card {
     /// The `page=` value in the URL.
@@ -7,29 +14,164 @@ pub struct Card {
     pub group: &'static str,
     pub title: &'static str,
     pub blurb: &'static str,
+    /// Whether the page has a view (else the landing card and the page say "not built yet").
     pub ready: bool,
 }
 
-pub const CARDS: &[Card] = &[
-    Card { slug: "data", group: "Data", title: "Datasets", blurb: "Fashion-MNIST (shipped), CIFAR-10 from your files, and the synthetic sets: samples, class balance, normalisation.", ready: true },
-    Card { slug: "part1", group: "Notebook", title: "Part 1 — The degradation problem", blurb: "Train plain stacks of several depths side by side and see whether deeper trains worse — then flip on skips.", ready: true },
-    Card { slug: "part2", group: "Notebook", title: "Part 2 — The residual block, opened up", blurb: "Shapes through conv-BN-ReLU, the skip path, and the gradient that reaches x through F and through the shortcut.", ready: true },
-    Card { slug: "part3", group: "Notebook", title: "Part 3 — ResNet-18 to 152 compared", blurb: "Parameters, size, blocks and multiply-adds counted from the built models, and a live forward pass.", ready: true },
-    Card { slug: "part4", group: "Notebook", title: "Part 4 — Training with gradient monitoring", blurb: "Loss and gradient-norm curves with a per-layer gradient heat strip.", ready: true },
-    Card { slug: "part5", group: "Notebook", title: "Part 5 — What the network sees", blurb: "Feature maps of each stage for an image you pick or draw.", ready: true },
-    Card { slug: "part6", group: "Notebook", title: "Part 6 — ResNet vs plain showdown", blurb: "Same depth, same data, same seed: with and without skips.", ready: true },
-    Card { slug: "part7", group: "Notebook", title: "Part 7 — Your turn", blurb: "Queue experiments (depth, skips, blocks, activations, width vs depth) and compare them.", ready: true },
-    Card { slug: "ex1", group: "Exercises", title: "Exercise 1 — Vanishing gradients", blurb: "Plain-20 vs Plain-56: loss, accuracy and first-layer gradient norms against depth.", ready: false },
-    Card { slug: "ex2", group: "Exercises", title: "Exercise 2 — Skip connections", blurb: "The same 56-layer net with and without shortcuts.", ready: false },
-    Card { slug: "ex3", group: "Exercises", title: "Exercise 3 — Residual vs identity", blurb: "Distributions of x, F(x) and F(x)+x per block: how small and sparse are residuals?", ready: false },
-    Card { slug: "ex4", group: "Exercises", title: "Exercise 4 — Very deep networks", blurb: "Bottleneck ResNet-50/101/152: do they all train?", ready: false },
-    Card { slug: "ex5", group: "Exercises", title: "Exercise 5 — Skip variants", blurb: "Identity, channel weighting, attention and dense skips compared.", ready: false },
-    Card { slug: "nas", group: "Exercises", title: "Bonus — Searching skip patterns", blurb: "A small evolutionary search over which blocks get shortcuts.", ready: false },
-    Card { slug: "variants", group: "Module", title: "Residual variants", blurb: "Pre-activation, wide, SE and dense-style connections.", ready: false },
-    Card { slug: "visualise", group: "Module", title: "Visualisations", blurb: "Gradient flow through depth, a loss-landscape slice, feature evolution.", ready: false },
-    Card { slug: "pipeline", group: "Module", title: "A practical training pipeline", blurb: "Augmentation, schedules, checkpoints and per-class accuracy on real data.", ready: false },
-];
+/// Expands the rows below into [`PAGES`], the wasm router [`view`] and the native [`check_states`].
+macro_rules! page_table {
+    ($( $group:literal, $title:literal, $blurb:literal, $kind:ident $page:tt );* $(;)?) => {
+        pub const PAGES: &[Card] = &[
+            $( Card { slug: page_table!(@slug $kind $page), group: $group, title: $title, blurb: $blurb, ready: page_table!(@ready $kind) }, )*
+        ];
+
+        /// The view of a built page, by slug.
+        #[cfg(target_arch = "wasm32")]
+        pub fn view(slug: &str) -> Option<leptos::prelude::AnyView> {
+            $( page_table!(@route slug, $kind $page); )*
+            None
+        }
+
+        /// Every built page's settings survive a URL round trip with no note: `(slug, problem)` per failure.
+        pub fn check_states() -> Vec<(&'static str, String)> {
+            let mut problems = Vec::new();
+            $( page_table!(@check problems, $kind $page); )*
+            problems
+        }
+    };
+    (@slug built ($state:path, $view:path)) => { <$state as PageState>::SLUG };
+    (@slug soon ($slug:literal)) => { $slug };
+    (@ready built) => { true };
+    (@ready soon) => { false };
+    (@route $slug:ident, built ($state:path, $view:path)) => {
+        if $slug == <$state as PageState>::SLUG {
+            return Some(leptos::prelude::IntoAny::into_any($view()));
+        }
+    };
+    (@route $slug:ident, soon ($s:literal)) => {};
+    (@check $problems:ident, built ($state:path, $view:path)) => {
+        $problems.extend(round_trip::<$state>().err().map(|e| (<$state as PageState>::SLUG, e)));
+    };
+    (@check $problems:ident, soon ($s:literal)) => {};
+}
+
+// The view paths live in the wasm-only `crate::app`; natively they are never expanded.
+#[cfg(target_arch = "wasm32")]
+use crate::app as views;
+
+page_table! {
+    "Data", "Datasets",
+        "Fashion-MNIST (shipped), CIFAR-10 from your files, and the synthetic sets: samples, class balance, normalisation.",
+        built(super::data::DataPage, views::data_page::DataPageView);
+    "Notebook", "Part 1 — The degradation problem",
+        "Train plain stacks of several depths side by side and see whether deeper trains worse — then flip on skips.",
+        built(super::part1::Part1, views::part1::Part1Page);
+    "Notebook", "Part 2 — The residual block, opened up",
+        "Shapes through conv-BN-ReLU, the skip path, and the gradient that reaches x through F and through the shortcut.",
+        built(super::part2::Part2, views::part2::Part2Page);
+    "Notebook", "Part 3 — ResNet-18 to 152 compared",
+        "Parameters, size, blocks and multiply-adds counted from the built models, and a live forward pass.",
+        built(super::part3::Part3, views::part3::Part3Page);
+    "Notebook", "Part 4 — Training with gradient monitoring",
+        "Loss and gradient-norm curves with a per-layer gradient heat strip.",
+        built(super::part4::Part4, views::part4::Part4Page);
+    "Notebook", "Part 5 — What the network sees",
+        "Feature maps of each stage for an image you pick or draw.",
+        built(super::part5::Part5, views::part5::Part5Page);
+    "Notebook", "Part 6 — ResNet vs plain showdown",
+        "Same depth, same data, same seed: with and without skips.",
+        built(super::part6::Part6, views::part6::Part6Page);
+    "Notebook", "Part 7 — Your turn",
+        "Queue experiments (depth, skips, blocks, activations, width vs depth) and compare them.",
+        built(super::part7::Part7, views::part7::Part7Page);
+    "Exercises", "Exercise 1 — Vanishing gradients",
+        "Plain-20 vs Plain-56: loss, accuracy and first-layer gradient norms against depth.",
+        soon("ex1");
+    "Exercises", "Exercise 2 — Skip connections",
+        "The same 56-layer net with and without shortcuts.",
+        soon("ex2");
+    "Exercises", "Exercise 3 — Residual vs identity",
+        "Distributions of x, F(x) and F(x)+x per block: how small and sparse are residuals?",
+        soon("ex3");
+    "Exercises", "Exercise 4 — Very deep networks",
+        "Bottleneck ResNet-50/101/152: do they all train?",
+        soon("ex4");
+    "Exercises", "Exercise 5 — Skip variants",
+        "Identity, channel weighting, attention and dense skips compared.",
+        soon("ex5");
+    "Exercises", "Bonus — Searching skip patterns",
+        "A small evolutionary search over which blocks get shortcuts.",
+        soon("nas");
+    "Module", "Residual variants",
+        "Pre-activation, wide, SE and dense-style connections.",
+        soon("variants");
+    "Module", "Visualisations",
+        "Gradient flow through depth, a loss-landscape slice, feature evolution.",
+        soon("visualise");
+    "Module", "A practical training pipeline",
+        "Augmentation, schedules, checkpoints and per-class accuracy on real data.",
+        soon("pipeline");
+}
 
 pub fn find(slug: &str) -> Option<&'static Card> {
-    CARDS.iter().find(|c| c.slug == slug)
+    PAGES.iter().find(|c| c.slug == slug)
+}
+
+/// The page's title as its card shows it (the slug if the table lacks it, which a test forbids).
+pub fn title(slug: &str) -> &'static str {
+    find(slug).map(|c| c.title).unwrap_or("ResNet Lab")
+}
+
+/// Defaults written to a URL and read back give the defaults again, with no note.
+fn round_trip<S: PageState + std::fmt::Debug>() -> Result<(), String> {
+    let d = S::default();
+    let (back, notes) = S::from_query(&d.to_query());
+    if back != d {
+        return Err(format!("defaults changed on a URL round trip: {d:?} → {back:?}"));
+    }
+    if !notes.is_empty() {
+        return Err(format!("defaults' URL produced notes: {notes:?}"));
+    }
+    if !d.to_query().starts_with(&format!("page={}&", S::SLUG)) && d.to_query() != format!("page={}", S::SLUG) {
+        return Err("to_query does not start with page=SLUG".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_unique_and_every_built_state_round_trips() {
+        for (i, c) in PAGES.iter().enumerate() {
+            assert!(PAGES[..i].iter().all(|o| o.slug != c.slug), "slug {} appears twice", c.slug);
+        }
+        assert_eq!(check_states(), vec![]);
+    }
+
+    /// Every `impl PageState` under src/pages names a slug that the table has as a built page, so a
+    /// page's settings cannot exist without its row (nor a row claim a view it lacks).
+    #[test]
+    fn every_page_state_has_a_built_row() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/pages");
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            if !text.contains("impl PageState for") {
+                continue;
+            }
+            for line in text.lines().filter(|l| l.trim_start().starts_with("const SLUG: &'static str = \"")) {
+                let slug = line.split('"').nth(1).unwrap().to_string();
+                found.push(slug);
+            }
+        }
+        assert!(found.len() >= 8, "found only {found:?}");
+        for slug in &found {
+            let card = find(slug).unwrap_or_else(|| panic!("page state '{slug}' has no row in the page table"));
+            assert!(card.ready, "page state '{slug}' exists but its row says it is not built");
+        }
+        let built = PAGES.iter().filter(|c| c.ready).count();
+        assert_eq!(built, found.len(), "built rows {built} vs page states {found:?}");
+    }
 }

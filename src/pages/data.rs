@@ -1,6 +1,7 @@
 //! The Data page: which dataset to look at, as URL state.
 
-use super::query::{encode_pairs, Query};
+use super::page::PageState;
+use super::query::Query;
 use crate::lab::data::{DataKind, DataSpec};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -20,27 +21,23 @@ impl Default for DataPage {
 /// Gallery samples shown.
 pub const GALLERY: usize = 48;
 
-impl DataPage {
-    pub fn from_query(query: &str) -> (DataPage, Vec<String>) {
-        let d = DataPage::default();
-        let mut q = Query::parse(query);
-        let p = DataPage {
+impl PageState for DataPage {
+    const SLUG: &'static str = "data";
+
+    fn read(q: &mut Query, d: &DataPage) -> DataPage {
+        DataPage {
             kind: q.choice("data", d.kind, DataKind::parse, &accepted_kinds()),
             size: q.int("size", d.size, 8, 64),
             seed: q.int("seed", d.seed as usize, 0, 1_000_000) as u64,
-        };
-        (p, q.notes)
+        }
     }
 
-    pub fn to_query(&self) -> String {
-        encode_pairs(&[
-            ("page", "data".into()),
-            ("data", self.kind.name().into()),
-            ("size", self.size.to_string()),
-            ("seed", self.seed.to_string()),
-        ])
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        vec![("data", self.kind.name().into()), ("size", self.size.to_string()), ("seed", self.seed.to_string())]
     }
+}
 
+impl DataPage {
     /// What to ask the worker to describe: enough synthetic samples for a full gallery.
     pub fn spec(&self) -> DataSpec {
         DataSpec { kind: self.kind, samples: 500, size: self.size, channels: 3, classes: 10 }.normalised()

@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 pub mod data;
+pub mod page;
 pub mod part1;
 pub mod part2;
 pub mod part3;

@@ -1,6 +1,7 @@
 //! Part 1 — the degradation problem: the page's settings, their URL form, and the runs they make.
 
-use super::query::{encode_pairs, Query};
+use super::page::PageState;
+use super::query::Query;
 use super::training::Training;
 use crate::lab::data::DataKind;
 use crate::lab::experiment::ExperimentConfig;
@@ -31,12 +32,10 @@ impl Default for Part1 {
     }
 }
 
-impl Part1 {
-    /// Reads the settings from a query string; the returned notes name every value that was
-    /// clamped or not understood.
-    pub fn from_query(query: &str) -> (Part1, Vec<String>) {
-        let d = Part1::default();
-        let mut q = Query::parse(query);
+impl PageState for Part1 {
+    const SLUG: &'static str = "part1";
+
+    fn read(q: &mut Query, d: &Part1) -> Part1 {
         let mut depths = q.int_list("depths", &d.depths, DEPTH_MIN, DEPTH_MAX, MAX_SERIES);
         for depth in depths.iter_mut() {
             if *depth % 2 == 1 {
@@ -46,34 +45,23 @@ impl Part1 {
         }
         depths.sort_unstable();
         depths.dedup();
-        let p = Part1 {
-            depths,
-            width: q.int("width", d.width, 2, 64),
-            residual: q.residual(d.residual),
-            train: Training::from_query(&mut q, &d.train),
-        };
-        (p, q.notes)
+        Part1 { depths, width: q.int("width", d.width, 2, 64), residual: q.residual(d.residual), train: Training::from_query(q, &d.train) }
     }
 
-    pub fn to_query(&self) -> String {
+    fn pairs(&self) -> Vec<(&'static str, String)> {
         let depths = self.depths.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",");
-        let mut pairs = vec![
-            ("page", "part1".into()),
-            ("depths", depths),
-            ("width", self.width.to_string()),
-            ("skip", if self.residual { "residual" } else { "plain" }.into()),
-        ];
+        let mut pairs =
+            vec![("depths", depths), ("width", self.width.to_string()), ("skip", if self.residual { "residual" } else { "plain" }.into())];
         pairs.extend(self.train.pairs());
-        encode_pairs(&pairs)
+        pairs
     }
+}
 
+impl Part1 {
     /// One training run per depth: same data, same seed, same optimiser.
     pub fn configs(&self) -> Vec<ExperimentConfig> {
         let skip = if self.residual { Skip::Projection } else { Skip::None };
-        self.depths
-            .iter()
-            .map(|&depth| self.train.config(ModelSpec::new(Family::Stack, depth, skip).with_width(self.width)))
-            .collect()
+        self.depths.iter().map(|&depth| self.train.config(ModelSpec::new(Family::Stack, depth, skip).with_width(self.width))).collect()
     }
 }
 
@@ -115,10 +103,8 @@ mod tests {
 /// What this run shows, in sentences computed from the finished series — never canned results.
 pub fn readout(series: &[super::run_view::Series]) -> Vec<String> {
     let mut out = Vec::new();
-    let finished: Vec<(&str, f32, f32)> = series
-        .iter()
-        .filter_map(|s| s.summary.as_ref().map(|m| (s.label.as_str(), m.final_loss, m.first_last_grad_ratio)))
-        .collect();
+    let finished: Vec<(&str, f32, f32)> =
+        series.iter().filter_map(|s| s.summary.as_ref().map(|m| (s.label.as_str(), m.final_loss, m.first_last_grad_ratio))).collect();
     for s in series.iter().filter(|s| s.failed.is_some()) {
         out.push(format!("{}: {}", s.label, s.failed.as_deref().unwrap_or_default()));
     }
@@ -128,9 +114,9 @@ pub fn readout(series: &[super::run_view::Series]) -> Vec<String> {
     let losses = finished.iter().map(|(l, v, _)| format!("{l} {v:.3}")).collect::<Vec<_>>().join(", ");
     out.push(format!("Training loss in the last epoch: {losses}."));
     if finished.len() >= 2 {
-        let (hi, lo) = finished.iter().fold((finished[0], finished[0]), |(hi, lo), x| {
-            (if x.1 > hi.1 { *x } else { hi }, if x.1 < lo.1 { *x } else { lo })
-        });
+        let (hi, lo) = finished
+            .iter()
+            .fold((finished[0], finished[0]), |(hi, lo), x| (if x.1 > hi.1 { *x } else { hi }, if x.1 < lo.1 { *x } else { lo }));
         out.push(format!("Highest: {} ({:.3}); lowest: {} ({:.3}).", hi.0, hi.1, lo.0, lo.1));
         let deepest = finished.last().unwrap();
         let rising = finished.windows(2).all(|w| w[1].1 > w[0].1);

@@ -1,9 +1,10 @@
 //! Part 2 — the residual block, opened up: which block to build, and what the measurement says.
 
-use super::query::{encode_pairs, Query};
+use super::page::PageState;
+use super::query::Query;
+use crate::lab::measure::Measure;
 use crate::lab::model::Skip;
 use crate::lab::report::BlockAnatomy;
-use crate::protocol::Inspect;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Part2 {
@@ -21,39 +22,49 @@ impl Default for Part2 {
     }
 }
 
-impl Part2 {
-    pub fn from_query(query: &str) -> (Part2, Vec<String>) {
-        let d = Part2::default();
-        let mut q = Query::parse(query);
-        let p = Part2 {
+impl PageState for Part2 {
+    const SLUG: &'static str = "part2";
+
+    fn read(q: &mut Query, d: &Part2) -> Part2 {
+        Part2 {
             cin: q.int("cin", d.cin, 1, 128),
             width: q.int("width", d.width, 1, 128),
-            stride: q.choice("stride", d.stride, |s| match s {
-                "1" => Some(1),
-                "2" => Some(2),
-                _ => None,
-            }, "1, 2"),
-            skip: q.choice("skip", d.skip, |s| Skip::parse(s).filter(|k| matches!(k, Skip::None | Skip::Identity | Skip::Projection)), "none, identity, projection"),
+            stride: q.choice(
+                "stride",
+                d.stride,
+                |s| match s {
+                    "1" => Some(1),
+                    "2" => Some(2),
+                    _ => None,
+                },
+                "1, 2",
+            ),
+            skip: q.choice(
+                "skip",
+                d.skip,
+                |s| Skip::parse(s).filter(|k| matches!(k, Skip::None | Skip::Identity | Skip::Projection)),
+                "none, identity, projection",
+            ),
             size: q.int("size", d.size, 4, 64),
             seed: q.int("seed", d.seed as usize, 0, 1_000_000) as u64,
-        };
-        (p, q.notes)
+        }
     }
 
-    pub fn to_query(&self) -> String {
-        encode_pairs(&[
-            ("page", "part2".into()),
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        vec![
             ("cin", self.cin.to_string()),
             ("width", self.width.to_string()),
             ("stride", self.stride.to_string()),
             ("skip", self.skip.name().into()),
             ("size", self.size.to_string()),
             ("seed", self.seed.to_string()),
-        ])
+        ]
     }
+}
 
-    pub fn request(&self) -> Inspect {
-        Inspect::Block { cin: self.cin, width: self.width, stride: self.stride, skip: self.skip, size: self.size, seed: self.seed }
+impl Part2 {
+    pub fn request(&self) -> Measure {
+        Measure::BlockGradients { cin: self.cin, width: self.width, stride: self.stride, skip: self.skip, size: self.size, seed: self.seed }
     }
 
     /// Whether x's shape changes, so an identity shortcut has to subsample / zero-pad.
@@ -102,7 +113,15 @@ mod tests {
 
     #[test]
     fn readout_names_the_path() {
-        let a = BlockAnatomy { stages: vec![], params: 1, grad_residual: 0.5, grad_shortcut: 2.0, grad_total: 2.1, grad_mismatch: 1e-7, grad_at_sum: 2.0 };
+        let a = BlockAnatomy {
+            stages: vec![],
+            params: 1,
+            grad_residual: 0.5,
+            grad_shortcut: 2.0,
+            grad_total: 2.1,
+            grad_mismatch: 1e-7,
+            grad_at_sum: 2.0,
+        };
         let r = readout(&Part2::default(), &a);
         assert!(r[0].contains("through F with norm 0.5000 and through the shortcut with norm 2.0000"), "{r:?}");
         assert!(r[1].contains("unchanged"), "{r:?}");

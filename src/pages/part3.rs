@@ -1,7 +1,8 @@
 //! Part 3 — architectures compared: which models, at what input size, and what the page says about
 //! the numbers the worker measured on the built models.
 
-use super::query::{encode_pairs, Query};
+use super::page::PageState;
+use super::query::Query;
 use crate::lab::report::ModelInfo;
 
 /// The models Part 3 offers (names as `lab info` takes them).
@@ -65,10 +66,10 @@ impl Default for Part3 {
     }
 }
 
-impl Part3 {
-    pub fn from_query(query: &str) -> (Part3, Vec<String>) {
-        let d = Part3::default();
-        let mut q = Query::parse(query);
+impl PageState for Part3 {
+    const SLUG: &'static str = "part3";
+
+    fn read(q: &mut Query, d: &Part3) -> Part3 {
         let models = match q.raw("models").map(str::to_string) {
             None => d.models.clone(),
             Some(raw) => {
@@ -91,19 +92,16 @@ impl Part3 {
             size = near;
         }
         let metric = q.choice("metric", d.metric, Metric::parse, "params, macs, blocks, time");
-        (Part3 { models, size, metric }, q.notes)
+        Part3 { models, size, metric }
     }
 
-    pub fn to_query(&self) -> String {
+    fn pairs(&self) -> Vec<(&'static str, String)> {
         let models = self.models.iter().map(|&i| MODELS[i]).collect::<Vec<_>>().join(",");
-        encode_pairs(&[
-            ("page", "part3".into()),
-            ("models", models),
-            ("size", self.size.to_string()),
-            ("metric", self.metric.name().into()),
-        ])
+        vec![("models", models), ("size", self.size.to_string()), ("metric", self.metric.name().into())]
     }
+}
 
+impl Part3 {
     pub fn names(&self) -> Vec<String> {
         self.models.iter().map(|&i| MODELS[i].to_string()).collect()
     }

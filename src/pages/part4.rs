@@ -1,7 +1,8 @@
 //! Part 4 — training with gradient monitoring: one ResNet on real data, with its gradients watched
 //! step by step and layer by layer.
 
-use super::query::{encode_pairs, Query};
+use super::page::PageState;
+use super::query::Query;
 use super::run_view::Series;
 use super::training::Training;
 use crate::lab::data::DataKind;
@@ -23,36 +24,44 @@ impl Default for Part4 {
             depth: 20,
             width: 16,
             residual: true,
-            train: Training { data: DataKind::FashionMnist, samples: 1000, size: 28, epochs: 2, batch: 32, lr: 0.05, augment: true, seed: 42 },
+            train: Training {
+                data: DataKind::FashionMnist,
+                samples: 1000,
+                size: 28,
+                epochs: 2,
+                batch: 32,
+                lr: 0.05,
+                augment: true,
+                seed: 42,
+            },
         }
     }
 }
 
-impl Part4 {
-    pub fn from_query(query: &str) -> (Part4, Vec<String>) {
-        let d = Part4::default();
-        let mut q = Query::parse(query);
-        let depth = q.depth("depth", d.depth, 6, 8, 110);
-        let p = Part4 {
-            depth,
+impl PageState for Part4 {
+    const SLUG: &'static str = "part4";
+
+    fn read(q: &mut Query, d: &Part4) -> Part4 {
+        Part4 {
+            depth: q.depth("depth", d.depth, 6, 8, 110),
             width: q.int("width", d.width, 2, 64),
             residual: q.residual(d.residual),
-            train: Training::from_query(&mut q, &d.train),
-        };
-        (p, q.notes)
+            train: Training::from_query(q, &d.train),
+        }
     }
 
-    pub fn to_query(&self) -> String {
+    fn pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = vec![
-            ("page", "part4".into()),
             ("depth", self.depth.to_string()),
             ("width", self.width.to_string()),
             ("skip", if self.residual { "residual" } else { "plain" }.into()),
         ];
         pairs.extend(self.train.pairs());
-        encode_pairs(&pairs)
+        pairs
     }
+}
 
+impl Part4 {
     pub fn config(&self) -> ExperimentConfig {
         let skip = if self.residual { Skip::Identity } else { Skip::None };
         self.train.config(ModelSpec::new(Family::Cifar, self.depth, skip).with_width(self.width))

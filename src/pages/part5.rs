@@ -1,7 +1,8 @@
 //! Part 5 — what the network sees: which net to train, on which real dataset, and the readout of
 //! its feature maps.
 
-use super::query::{encode_pairs, Query};
+use super::page::PageState;
+use super::query::Query;
 use super::training::Training;
 use crate::lab::data::DataKind;
 use crate::lab::experiment::ExperimentConfig;
@@ -20,30 +21,41 @@ impl Default for Part5 {
         Part5 {
             depth: 14,
             width: 8,
-            train: Training { data: DataKind::FashionMnist, samples: 1200, size: 28, epochs: 2, batch: 32, lr: 0.05, augment: false, seed: 42 },
+            train: Training {
+                data: DataKind::FashionMnist,
+                samples: 1200,
+                size: 28,
+                epochs: 2,
+                batch: 32,
+                lr: 0.05,
+                augment: false,
+                seed: 42,
+            },
         }
     }
 }
 
-impl Part5 {
-    pub fn from_query(query: &str) -> (Part5, Vec<String>) {
-        let d = Part5::default();
-        let mut q = Query::parse(query);
+impl PageState for Part5 {
+    const SLUG: &'static str = "part5";
+
+    fn read(q: &mut Query, d: &Part5) -> Part5 {
         let depth = q.depth("depth", d.depth, 6, 8, 56);
-        let mut train = Training::from_query(&mut q, &d.train);
+        let mut train = Training::from_query(q, &d.train);
         if !train.data.is_real() {
             q.notes.push(format!("data: Part 5 looks at real images; using {} instead of {}", d.train.data.name(), train.data.name()));
             train.data = d.train.data;
         }
-        (Part5 { depth, width: q.int("width", d.width, 2, 64), train }, q.notes)
+        Part5 { depth, width: q.int("width", d.width, 2, 64), train }
     }
 
-    pub fn to_query(&self) -> String {
-        let mut pairs = vec![("page", "part5".into()), ("depth", self.depth.to_string()), ("width", self.width.to_string())];
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = vec![("depth", self.depth.to_string()), ("width", self.width.to_string())];
         pairs.extend(self.train.pairs());
-        encode_pairs(&pairs)
+        pairs
     }
+}
 
+impl Part5 {
     pub fn config(&self) -> ExperimentConfig {
         self.train.config(ModelSpec::new(Family::Cifar, self.depth, Skip::Identity).with_width(self.width))
     }

@@ -1,7 +1,8 @@
 //! Part 6 — ResNet vs plain showdown: one depth, trained twice on the same data and seed, once
 //! without skips and once with them.
 
-use super::query::{encode_pairs, Query};
+use super::page::PageState;
+use super::query::Query;
 use super::run_view::Series;
 use super::training::Training;
 use crate::lab::data::DataKind;
@@ -13,7 +14,7 @@ pub const DEPTH_MAX: usize = 110;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Part6 {
-    /// `Cifar` (He et al.'s 6n+2 nets) or `Compact` (the seed's PlainDeepNet, 4n+2).
+    /// `Cifar` (He et al.'s 6n+2 nets) or `PlainDeepNet` (the notebook's PlainDeepNet, 4n+2).
     pub family: Family,
     pub depth: usize,
     pub width: usize,
@@ -37,48 +38,58 @@ impl Default for Part6 {
 /// Depth step and minimum of a family: depth = step·n + 2.
 pub fn depth_rule(family: Family) -> (usize, usize) {
     match family {
-        Family::Compact => (4, 6),
+        Family::PlainDeepNet => (4, 6),
         _ => (6, 8),
     }
 }
 
-impl Part6 {
-    pub fn from_query(query: &str) -> (Part6, Vec<String>) {
-        let d = Part6::default();
-        let mut q = Query::parse(query);
-        let family = q.choice("family", d.family, |s| match s {
-            "cifar" => Some(Family::Cifar),
-            "plaindeep" => Some(Family::Compact),
-            _ => None,
-        }, "cifar, plaindeep");
+impl PageState for Part6 {
+    const SLUG: &'static str = "part6";
+
+    fn read(q: &mut Query, d: &Part6) -> Part6 {
+        let family = q.choice(
+            "family",
+            d.family,
+            |s| match s {
+                "cifar" => Some(Family::Cifar),
+                "plaindeep" => Some(Family::PlainDeepNet),
+                _ => None,
+            },
+            "cifar, plaindeep",
+        );
         let (step, min) = depth_rule(family);
         let depth = q.depth("depth", d.depth, step, min, DEPTH_MAX);
-        let p = Part6 {
+        Part6 {
             family,
             depth,
             width: q.int("width", d.width, 2, 64),
-            skip: q.choice("skip", d.skip, |s| match s {
-                "identity" => Some(Skip::Identity),
-                "projection" => Some(Skip::Projection),
-                _ => None,
-            }, "identity, projection"),
-            train: Training::from_query(&mut q, &d.train),
-        };
-        (p, q.notes)
+            skip: q.choice(
+                "skip",
+                d.skip,
+                |s| match s {
+                    "identity" => Some(Skip::Identity),
+                    "projection" => Some(Skip::Projection),
+                    _ => None,
+                },
+                "identity, projection",
+            ),
+            train: Training::from_query(q, &d.train),
+        }
     }
 
-    pub fn to_query(&self) -> String {
+    fn pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = vec![
-            ("page", "part6".into()),
-            ("family", if self.family == Family::Compact { "plaindeep" } else { "cifar" }.into()),
+            ("family", if self.family == Family::PlainDeepNet { "plaindeep" } else { "cifar" }.into()),
             ("depth", self.depth.to_string()),
             ("width", self.width.to_string()),
             ("skip", self.skip.name().into()),
         ];
         pairs.extend(self.train.pairs());
-        encode_pairs(&pairs)
+        pairs
     }
+}
 
+impl Part6 {
     /// The plain net and its residual twin: identical but for the shortcuts.
     pub fn configs(&self) -> Vec<ExperimentConfig> {
         [Skip::None, self.skip]
@@ -100,11 +111,7 @@ pub fn readout(series: &[Series]) -> Vec<String> {
         r.final_loss,
         (r.final_loss / p.final_loss - 1.0) * 100.0
     ));
-    out.push(format!(
-        "Held-out accuracy: {pl} {:.1}%, {rl} {:.1}%.",
-        p.final_val_accuracy * 100.0,
-        r.final_val_accuracy * 100.0
-    ));
+    out.push(format!("Held-out accuracy: {pl} {:.1}%, {rl} {:.1}%.", p.final_val_accuracy * 100.0, r.final_val_accuracy * 100.0));
     out.push(format!(
         "Gradient at the first layer relative to the last (mean over steps): {pl} {:.3}×, {rl} {:.3}×{}",
         p.first_last_grad_ratio,
@@ -124,7 +131,7 @@ mod tests {
 
     #[test]
     fn url_round_trip_and_depth_rule() {
-        let mut p = Part6 { family: Family::Compact, depth: 10, skip: Skip::Projection, ..Part6::default() };
+        let mut p = Part6 { family: Family::PlainDeepNet, depth: 10, skip: Skip::Projection, ..Part6::default() };
         p.train.lr = 0.1;
         assert_eq!(Part6::from_query(&p.to_query()), (p, vec![]));
         let (p, notes) = Part6::from_query("depth=23&family=vgg");
@@ -143,7 +150,7 @@ mod tests {
         assert_eq!(c[0].data, c[1].data);
         assert_eq!(c[0].seed, c[1].seed);
         c.iter().for_each(|c| c.validate().unwrap());
-        let c = Part6 { family: Family::Compact, depth: 6, ..Part6::default() }.configs();
+        let c = Part6 { family: Family::PlainDeepNet, depth: 6, ..Part6::default() }.configs();
         assert_eq!(c[0].label, "PlainDeepNet-6");
     }
 

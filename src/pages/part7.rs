@@ -1,7 +1,8 @@
 //! Part 7 — your turn: an experiment builder. A queue of model variants, trained one after another
 //! on the same data and seed, compared in one chart, a table and a CSV.
 
-use super::query::{encode_pairs, Query};
+use super::page::PageState;
+use super::query::Query;
 use super::run_view::Series;
 use super::training::Training;
 use crate::lab::data::DataKind;
@@ -55,14 +56,21 @@ impl Row {
     }
 
     fn encode(&self) -> String {
-        format!("{}-{}-{}-{}-{}", self.depth, self.width, self.skip.name(), if self.bottleneck { "bottleneck" } else { "basic" }, self.act.name())
+        format!(
+            "{}-{}-{}-{}-{}",
+            self.depth,
+            self.width,
+            self.skip.name(),
+            if self.bottleneck { "bottleneck" } else { "basic" },
+            self.act.name()
+        )
     }
 
     fn decode(s: &str) -> Result<Row, String> {
         let p: Vec<&str> = s.split('-').collect();
         let [depth, width, skip, block, act] = p.as_slice() else { return Err(format!("'{s}' is not depth-width-skip-block-activation")) };
         let depth: usize = depth.parse().map_err(|_| format!("'{depth}' is not a depth"))?;
-        if depth < 8 || depth > 110 || (depth - 2) % 6 != 0 {
+        if !(8..=110).contains(&depth) || !(depth - 2).is_multiple_of(6) {
             return Err(format!("depth {depth} must be 6n+2 in 8..=110"));
         }
         let width: usize = width.parse().ok().filter(|w| (2..=64).contains(w)).ok_or(format!("width '{width}' must be 2..=64"))?;
@@ -110,10 +118,8 @@ impl Preset {
             Preset::WidthVsDepth => {
                 let deep = Row::new(32, 8, Skip::Identity);
                 let target = deep.params(channels) as i64;
-                let wide = (2..=64)
-                    .map(|w| Row::new(8, w, Skip::Identity))
-                    .min_by_key(|r| (r.params(channels) as i64 - target).abs())
-                    .unwrap();
+                let wide =
+                    (2..=64).map(|w| Row::new(8, w, Skip::Identity)).min_by_key(|r| (r.params(channels) as i64 - target).abs()).unwrap();
                 vec![wide, deep]
             }
         }
@@ -135,10 +141,10 @@ impl Default for Part7 {
     }
 }
 
-impl Part7 {
-    pub fn from_query(query: &str) -> (Part7, Vec<String>) {
-        let d = Part7::default();
-        let mut q = Query::parse(query);
+impl PageState for Part7 {
+    const SLUG: &'static str = "part7";
+
+    fn read(q: &mut Query, d: &Part7) -> Part7 {
         let rows = match q.raw("queue").map(str::to_string) {
             None => d.rows.clone(),
             Some(raw) => {
@@ -153,22 +159,21 @@ impl Part7 {
                 rows
             }
         };
-        let train = Training::from_query(&mut q, &d.train);
-        (Part7 { rows, train }, q.notes)
+        let train = Training::from_query(q, &d.train);
+        Part7 { rows, train }
     }
 
-    pub fn to_query(&self) -> String {
+    fn pairs(&self) -> Vec<(&'static str, String)> {
         let queue = self.rows.iter().map(Row::encode).collect::<Vec<_>>().join(",");
-        let mut pairs = vec![("page", "part7".into()), ("queue", queue)];
+        let mut pairs = vec![("queue", queue)];
         pairs.extend(self.train.pairs());
-        encode_pairs(&pairs)
+        pairs
     }
+}
 
+impl Part7 {
     pub fn configs(&self) -> Vec<ExperimentConfig> {
-        self.rows
-            .iter()
-            .map(|r| ExperimentConfig { label: r.label(), ..self.train.config(r.model()) })
-            .collect()
+        self.rows.iter().map(|r| ExperimentConfig { label: r.label(), ..self.train.config(r.model()) }).collect()
     }
 }
 
@@ -185,7 +190,15 @@ pub fn csv(series: &[Series]) -> String {
         if let Some(m) = &s.summary {
             out.push_str(&format!(
                 "\"{}\",{},{},{},{},{},{},{},{:.1}\n",
-                s.label, m.params, m.steps, m.first_loss, m.final_loss, m.final_train_accuracy, m.final_val_accuracy, m.first_last_grad_ratio, m.images_per_sec
+                s.label,
+                m.params,
+                m.steps,
+                m.first_loss,
+                m.final_loss,
+                m.final_train_accuracy,
+                m.final_val_accuracy,
+                m.first_last_grad_ratio,
+                m.images_per_sec
             ));
         }
     }
@@ -219,7 +232,8 @@ mod tests {
         let mut p = Part7::default();
         p.rows.push(Row { bottleneck: true, act: Act::Gelu, ..Row::new(20, 16, Skip::Attention) });
         assert_eq!(Part7::from_query(&p.to_query()), (p, vec![]));
-        let (p, notes) = Part7::from_query("queue=20-8-identity-basic-relu,21-8-identity-basic-relu,20-8-sideways-basic-relu,20-99-none-basic-relu");
+        let (p, notes) =
+            Part7::from_query("queue=20-8-identity-basic-relu,21-8-identity-basic-relu,20-8-sideways-basic-relu,20-99-none-basic-relu");
         assert_eq!(p.rows.len(), 1);
         assert_eq!(notes.len(), 3, "{notes:?}");
     }
@@ -244,7 +258,12 @@ mod tests {
 
     #[test]
     fn csv_has_every_step_and_summary() {
-        let s = Series { label: "A".into(), losses: vec![(1.0, 2.0), (2.0, 1.5)], grad_norms: vec![(1.0, 0.5), (2.0, 0.4)], ..Series::default() };
+        let s = Series {
+            label: "A".into(),
+            losses: vec![(1.0, 2.0), (2.0, 1.5)],
+            grad_norms: vec![(1.0, 0.5), (2.0, 0.4)],
+            ..Series::default()
+        };
         let c = csv(&[s]);
         assert!(c.starts_with("series,step,loss,grad_norm\n\"A\",1,2,0.5\n\"A\",2,1.5,0.4\n"), "{c}");
     }

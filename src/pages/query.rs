@@ -89,11 +89,16 @@ impl Query {
     /// A comma-separated list of integers, each clamped; at most `max_len` entries, no duplicates.
     /// `skip=plain|residual` as a bool (true = residual), the toggle several pages share.
     pub fn residual(&mut self, default: bool) -> bool {
-        self.choice("skip", default, |s| match s {
-            "plain" => Some(false),
-            "residual" => Some(true),
-            _ => None,
-        }, "plain, residual")
+        self.choice(
+            "skip",
+            default,
+            |s| match s {
+                "plain" => Some(false),
+                "residual" => Some(true),
+                _ => None,
+            },
+            "plain, residual",
+        )
     }
 
     pub fn int_list(&mut self, key: &str, default: &[usize], lo: usize, hi: usize, max_len: usize) -> Vec<usize> {

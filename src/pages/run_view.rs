@@ -91,8 +91,7 @@ impl RunView {
     /// Whether `apply` would change anything: this run's events, or data loading while it runs.
     pub fn concerns(&self, msg: &FromWorker) -> bool {
         match msg {
-            FromWorker::Event { id, .. } | FromWorker::Finished { id, .. } => *id == self.id,
-            FromWorker::DataProgress { .. } => self.phase == Phase::Running,
+            FromWorker::Event { id, .. } | FromWorker::Finished { id, .. } | FromWorker::DataProgress { id, .. } => *id == self.id,
             _ => false,
         }
     }
@@ -100,7 +99,7 @@ impl RunView {
     /// Folds one worker message in; messages for other runs are ignored.
     pub fn apply(&mut self, msg: &FromWorker, now_ms: f64) {
         match msg {
-            FromWorker::DataProgress { stage, fraction } if self.phase == Phase::Running => {
+            FromWorker::DataProgress { id, stage, fraction } if *id == self.id && self.phase == Phase::Running => {
                 self.loading = Some((stage.clone(), *fraction));
             }
             FromWorker::Event { id, series, event } if *id == self.id => {
@@ -185,7 +184,14 @@ mod tests {
     #[test]
     fn folds_events_and_estimates_eta() {
         let mut v = RunView::start(3, vec!["a".into()], 4, 0.0);
-        v.apply(&FromWorker::Event { id: 3, series: 0, event: Event::Started { label: "A".into(), params: 1, steps_total: 4, layers: vec!["x".into(), "y".into()] } }, 0.0);
+        v.apply(
+            &FromWorker::Event {
+                id: 3,
+                series: 0,
+                event: Event::Started { label: "A".into(), params: 1, steps_total: 4, layers: vec!["x".into(), "y".into()] },
+            },
+            0.0,
+        );
         v.apply(&step(1, 2.0), 1000.0);
         v.apply(&step(2, 1.0), 2000.0);
         v.apply(&step(9, 1.0).clone_with_id(99), 2500.0);

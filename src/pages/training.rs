@@ -33,11 +33,16 @@ impl Training {
             epochs: q.int("epochs", d.epochs, 1, 50),
             batch: q.int("batch", d.batch, 4, 256),
             lr: q.float("lr", d.lr, 1e-4, 1.0),
-            augment: q.choice("augment", d.augment, |s| match s {
-                "1" | "on" | "true" => Some(true),
-                "0" | "off" | "false" => Some(false),
-                _ => None,
-            }, "on, off"),
+            augment: q.choice(
+                "augment",
+                d.augment,
+                |s| match s {
+                    "1" | "on" | "true" => Some(true),
+                    "0" | "off" | "false" => Some(false),
+                    _ => None,
+                },
+                "on, off",
+            ),
             seed: q.int("seed", d.seed as usize, 0, 1_000_000) as u64,
         }
     }

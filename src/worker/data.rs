@@ -27,8 +27,8 @@ fn site_files(kind: DataKind) -> &'static [&'static str] {
     }
 }
 
-fn progress(stage: String, fraction: f64) {
-    post(&FromWorker::DataProgress { stage, fraction });
+fn progress(id: u32, stage: String, fraction: f64) {
+    post(&FromWorker::DataProgress { id, stage, fraction });
 }
 
 fn mb(bytes: f64) -> String {
@@ -36,12 +36,13 @@ fn mb(bytes: f64) -> String {
 }
 
 /// The loaded corpus for `kind`, loading it from the site the first time.
-pub async fn ensure(kind: DataKind) -> Result<Rc<Corpus>, String> {
+/// Progress messages carry `id`, the request that needed the set.
+pub async fn ensure(id: u32, kind: DataKind) -> Result<Rc<Corpus>, String> {
     if let Some(c) = STATE.with(|s| s.borrow().corpora.get(&kind).cloned()) {
         return Ok(c);
     }
-    let files = fetch_all(kind).await?;
-    progress(format!("Unpacking and checking {}", kind.title()), 1.0);
+    let files = fetch_all(id, kind).await?;
+    progress(id, format!("Unpacking and checking {}", kind.title()), 1.0);
     let corpus = Corpus::from_files(files).map_err(|e| e.to_string())?;
     if kind == DataKind::FashionMnist {
         // The shipped files are the published ones; anything else means a broken deployment.
@@ -59,21 +60,21 @@ fn keep(corpus: Corpus) -> Rc<Corpus> {
     corpus
 }
 
-async fn fetch_all(kind: DataKind) -> Result<Vec<(String, Vec<u8>)>, String> {
+async fn fetch_all(id: u32, kind: DataKind) -> Result<Vec<(String, Vec<u8>)>, String> {
     let urls = site_files(kind);
     // Start every request first, so the total size is known for the progress bar.
     let mut responses = Vec::new();
     for url in urls {
-        let resp: Response = JsFuture::from(scope().fetch_with_str(url))
-            .await
-            .map_err(|e| format!("could not fetch {url}: {e:?}"))?
-            .unchecked_into();
+        let resp: Response =
+            JsFuture::from(scope().fetch_with_str(url)).await.map_err(|e| format!("could not fetch {url}: {e:?}"))?.unchecked_into();
         if !resp.ok() {
             return Err(match kind {
                 DataKind::Cifar10 => "CIFAR-10 is not deployed on this site (public/data/cifar-10/cifar-10-binary.tar.gz). \
                     Choose the files from your computer instead: cifar-10-binary.tar.gz, or data_batch_1.bin … test_batch.bin"
                     .to_string(),
-                _ => format!("{url}: the server answered {} {} (run `make data` when building the site)", resp.status(), resp.status_text()),
+                _ => {
+                    format!("{url}: the server answered {} {} (run `make data` when building the site)", resp.status(), resp.status_text())
+                }
             });
         }
         responses.push((url, resp));
@@ -101,7 +102,7 @@ async fn fetch_all(kind: DataKind) -> Result<Vec<(String, Vec<u8>)>, String> {
                     Some(t) => format!("Downloading {} ({} of {})", kind.title(), mb(done), mb(t)),
                     None => format!("Downloading {} ({})", kind.title(), mb(done)),
                 };
-                progress(stage, total.map_or(0.0, |t| done / t.max(1.0)));
+                progress(id, stage, total.map_or(0.0, |t| done / t.max(1.0)));
             }
         }
         let name = url.rsplit('/').next().unwrap_or(url).to_string();
@@ -110,37 +111,41 @@ async fn fetch_all(kind: DataKind) -> Result<Vec<(String, Vec<u8>)>, String> {
     Ok(files)
 }
 
-/// `{cmd: "load_files", files: [File, …]}` from the page: read, recognise, verify, keep.
-pub async fn load_files(files: Array) {
-    match read_and_parse(files).await {
+/// `{cmd: "load_files", id, files: [File, …]}` from the page: read, recognise, verify, keep.
+pub async fn load_files(id: u32, files: Array) {
+    match read_and_parse(id, files).await {
         Ok(corpus) => {
             let corpus = keep(corpus);
-            post(&FromWorker::Data { preview: crate::protocol::DataPreview::of_corpus(&corpus, super::GALLERY) });
+            post(&FromWorker::Data { id, preview: crate::protocol::DataPreview::of_corpus(&corpus, super::GALLERY) });
         }
-        Err(error) => post(&FromWorker::DataFailed { error }),
+        Err(error) => post(&FromWorker::DataFailed { id, error }),
     }
 }
 
-async fn read_and_parse(files: Array) -> Result<Corpus, String> {
+async fn read_and_parse(id: u32, files: Array) -> Result<Corpus, String> {
     let files: Vec<File> = files.iter().map(|f| f.unchecked_into()).collect();
     let total: f64 = files.iter().map(|f| f.size()).sum();
     let mut done = 0.0;
     let mut read = Vec::new();
     for f in &files {
-        progress(format!("Reading {} ({} of {})", f.name(), mb(done), mb(total)), done / total.max(1.0));
+        progress(id, format!("Reading {} ({} of {})", f.name(), mb(done), mb(total)), done / total.max(1.0));
         let buf = JsFuture::from(f.array_buffer()).await.map_err(|e| format!("could not read {}: {e:?}", f.name()))?;
         read.push((f.name(), Uint8Array::new(&buf).to_vec()));
         done += f.size();
     }
-    progress("Unpacking and checking the files".into(), 1.0);
+    progress(id, "Unpacking and checking the files".into(), 1.0);
     Corpus::from_files(read).map_err(|e| e.to_string())
 }
 
-/// True when `data` is the page's file message.
-pub fn as_file_message(data: &JsValue) -> Option<Array> {
+/// The request id and files when `data` is the page's file message.
+pub fn as_file_message(data: &JsValue) -> Option<(u32, Array)> {
     if !data.is_object() {
         return None;
     }
     let cmd = Reflect::get(data, &"cmd".into()).ok()?.as_string()?;
-    (cmd == "load_files").then(|| Reflect::get(data, &"files".into()).ok().map(|v| Array::from(&v))).flatten()
+    if cmd != "load_files" {
+        return None;
+    }
+    let id = Reflect::get(data, &"id".into()).ok()?.as_f64()? as u32;
+    Some((id, Array::from(&Reflect::get(data, &"files".into()).ok()?)))
 }

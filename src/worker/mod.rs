@@ -16,9 +16,9 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::lab::data::{Corpus, DataKind, DataSpec, Dataset};
 use crate::lab::experiment::{Event, RunError};
-use crate::lab::model::{Net, NetSpec};
+use crate::lab::measure::{self, Measure, SavedNet, Trained};
 use crate::lab::train::{run_model, Host};
-use crate::protocol::{base64_to_floats, floats_to_base64, BackendChoice, DataPreview, FromWorker, Inspect, Inspection, SavedNet, ToWorker};
+use crate::protocol::{BackendChoice, DataPreview, FromWorker, ToWorker};
 
 /// Samples sent for a dataset gallery.
 const GALLERY: usize = 48;
@@ -30,16 +30,7 @@ struct State {
     /// Real datasets loaded so far, kept for every later run.
     corpora: HashMap<DataKind, Rc<Corpus>>,
     /// The last network trained in this tab (Part 5 looks inside it).
-    trained: Option<Trained>,
-}
-
-struct Trained {
-    label: String,
-    net: Net,
-    spec: NetSpec,
-    model: crate::lab::model::ModelSpec,
-    data: DataSpec,
-    class_names: Vec<String>,
+    trained: Option<Rc<Trained>>,
 }
 
 thread_local! {
@@ -59,8 +50,8 @@ fn post(msg: &FromWorker) {
 pub fn start() {
     console_error_panic_hook::set_once();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
-        if let Some(files) = data::as_file_message(&ev.data()) {
-            spawn_local(data::load_files(files));
+        if let Some((id, files)) = data::as_file_message(&ev.data()) {
+            spawn_local(data::load_files(id, files));
             return;
         }
         let Some(text) = ev.data().as_string() else { return };
@@ -70,8 +61,10 @@ pub fn start() {
             Ok(ToWorker::Cancel { id }) => STATE.with(|s| {
                 s.borrow_mut().cancelled.insert(id);
             }),
-            Ok(ToWorker::Preview { spec, seed, count }) => spawn_local(preview(spec, seed, count)),
-            Ok(ToWorker::Inspect { id, request }) => spawn_local(inspect(id, request)),
+            Ok(ToWorker::Preview { id, spec, seed, count }) => spawn_local(preview(id, spec, seed, count)),
+            Ok(ToWorker::Measure { id, request }) => spawn_local(measure(id, request)),
+            Ok(ToWorker::SaveNet { id }) => spawn_local(save_net(id)),
+            Ok(ToWorker::LoadNet { id, saved }) => spawn_local(load_net(id, saved)),
             Err(e) => web_sys::console::error_1(&format!("worker: bad message {text}: {e}").into()),
         }
     });
@@ -98,11 +91,8 @@ async fn probe_webgpu() -> Result<String, String> {
     }
     let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
     let field = |k: &str| Reflect::get(&info, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
-    let name = [field("vendor"), field("architecture"), field("description")]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let name =
+        [field("vendor"), field("architecture"), field("description")].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
     Ok(if name.is_empty() { "WebGPU adapter".into() } else { name })
 }
 
@@ -160,7 +150,7 @@ impl Host for WorkerHost {
     }
 }
 
-/// One training run; the trained net is kept for Part 5 (the last finished run wins).
+/// One training run; the trained net is kept for later measurements (the last finished run wins).
 async fn run_keeping(
     config: &crate::lab::experiment::ExperimentConfig,
     corpus: Option<Rc<Corpus>>,
@@ -168,21 +158,11 @@ async fn run_keeping(
     host: &mut WorkerHost,
 ) -> Result<(), RunError> {
     let (_, net) = run_model(config, corpus.as_deref(), device, host).await?;
-    let spec = config.model.resolve(config.data.channels, config.data.classes);
     let class_names = match &corpus {
         Some(c) => c.class_names.clone(),
         None => config.data.synthetic_class_names(),
     };
-    STATE.with(|s| {
-        s.borrow_mut().trained = Some(Trained {
-            label: config.label.clone(),
-            net,
-            spec,
-            model: config.model.clone(),
-            data: config.data.clone(),
-            class_names,
-        })
-    });
+    STATE.with(|s| s.borrow_mut().trained = Some(Rc::new(Trained::new(config, net, class_names))));
     Ok(())
 }
 
@@ -212,7 +192,7 @@ async fn run_all(id: u32, configs: Vec<crate::lab::experiment::ExperimentConfig>
     for (series, config) in configs.iter().enumerate() {
         let mut host = WorkerHost { id, series };
         let corpus = if config.data.kind.is_real() {
-            match data::ensure(config.data.kind).await {
+            match data::ensure(id, config.data.kind).await {
                 Ok(c) => Some(c),
                 Err(e) => {
                     host.emit(Event::Failed { reason: e.clone() });
@@ -244,135 +224,70 @@ async fn run_all(id: u32, configs: Vec<crate::lab::experiment::ExperimentConfig>
 }
 
 /// A dataset's description and gallery; real sets are loaded first (with progress).
-async fn preview(spec: DataSpec, seed: u64, count: usize) {
+async fn preview(id: u32, spec: DataSpec, seed: u64, count: usize) {
     let count = count.min(GALLERY * 4);
     let msg = if spec.kind.is_real() {
-        match data::ensure(spec.kind).await {
-            Ok(c) => FromWorker::Data { preview: DataPreview::of_corpus(&c, count) },
-            Err(error) => FromWorker::DataFailed { error },
+        match data::ensure(id, spec.kind).await {
+            Ok(c) => FromWorker::Data { id, preview: DataPreview::of_corpus(&c, count) },
+            Err(error) => FromWorker::DataFailed { id, error },
         }
     } else {
         match spec.clone().checked_synthetic() {
-            Ok(spec) => FromWorker::Data { preview: DataPreview::of_dataset(&Dataset::generate(&spec, seed), count) },
-            Err(error) => FromWorker::DataFailed { error },
+            Ok(spec) => FromWorker::Data { id, preview: DataPreview::of_dataset(&Dataset::generate(&spec, seed), count) },
+            Err(error) => FromWorker::DataFailed { id, error },
         }
     };
     post(&msg);
 }
 
-/// Measures models without training them, one reply per item; Cancel is honoured between items.
-async fn inspect(id: u32, request: Inspect) {
-    let Some(device) = ready_device().await else {
-        post(&FromWorker::Finished { id, cancelled: false, error: Some(NOT_READY.into()) });
-        return;
-    };
-    let host = WorkerHost { id, series: 0 };
-    let error = match request {
-        Inspect::Models { names, channels, size } => {
-            let mut error = None;
-            for (index, name) in names.iter().enumerate() {
-                if host.cancelled() {
-                    break;
-                }
-                host.yield_now().await;
-                let spec = match crate::lab::model::ModelSpec::from_name(name) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        error = Some(e);
-                        break;
-                    }
-                };
-                let classes = if spec.family == crate::lab::model::Family::Imagenet { 1000 } else { 10 };
-                match crate::lab::probes::timed_model_info(&spec, channels, size, classes, &device, &js_sys::Date::now).await {
-                    Ok((info, forward_ms)) => post(&FromWorker::Inspected { id, index, result: Inspection::Model { info, forward_ms } }),
-                    Err(e) => {
-                        error = Some(e.to_string());
-                        break;
-                    }
-                }
-            }
-            error
-        }
-        Inspect::Export => match export().await {
-            Ok(saved) => {
-                post(&FromWorker::Inspected { id, index: 0, result: Inspection::Saved { saved } });
-                None
-            }
-            Err(e) => Some(e),
-        },
-        Inspect::Import { saved } => match import(saved, &device) {
-            Ok(label) => {
-                post(&FromWorker::Inspected { id, index: 0, result: Inspection::Imported { label } });
-                None
-            }
-            Err(e) => Some(e),
-        },
-        Inspect::Features { pixels } => match features(&pixels).await {
-            Ok(seen) => {
-                post(&FromWorker::Inspected { id, index: 0, result: Inspection::Features { seen } });
-                None
-            }
-            Err(e) => Some(e),
-        },
-        Inspect::Block { cin, width, stride, skip, size, seed } => {
-            match crate::lab::probes::block_anatomy(cin, width, stride, skip, size, seed, &device).await {
-                Ok(anatomy) => {
-                    post(&FromWorker::Inspected { id, index: 0, result: Inspection::Block { anatomy } });
-                    None
-                }
-                Err(e) => Some(e.to_string()),
-            }
-        }
-    };
-    let cancelled = host.cancelled();
-    STATE.with(|s| s.borrow_mut().cancelled.remove(&id));
+fn trained() -> Option<Rc<Trained>> {
+    STATE.with(|s| s.borrow().trained.clone())
+}
+
+/// Forwards a measurement to [`measure::measure`]; each item goes back as it is measured.
+async fn measure(id: u32, request: Measure) {
+    let error = async {
+        let device = ready_device().await.ok_or(NOT_READY)?;
+        let trained = trained();
+        let corpus = match request.dataset(trained.as_deref()) {
+            Some(kind) => Some(data::ensure(id, kind).await?),
+            None => None,
+        };
+        let host = WorkerHost { id, series: 0 };
+        measure::measure(&request, &device, trained.as_deref(), corpus.as_deref(), &host, |index, result| {
+            post(&FromWorker::Measured { id, index, result })
+        })
+        .await
+    }
+    .await
+    .err();
+    finish(id, error);
+}
+
+fn finish(id: u32, error: Option<String>) {
+    let cancelled = STATE.with(|s| s.borrow_mut().cancelled.remove(&id));
     post(&FromWorker::Finished { id, cancelled, error });
 }
 
-/// Part 5: the last trained net's feature maps (first block of each stage) and class probabilities
-/// for one image given as bytes `[c, size, size]`, normalised as its training data was.
-async fn features(pixels: &[u8]) -> Result<crate::lab::report::Seen, String> {
-    let (net, spec, data, label, class_names) = STATE
-        .with(|s| s.borrow().trained.as_ref().map(|t| (t.net.clone(), t.spec.clone(), t.data.clone(), t.label.clone(), t.class_names.clone())))
-        .ok_or("no network has been trained in this tab yet: press Train first")?;
-    let n = data.channels * data.size * data.size;
-    if pixels.len() != n {
-        return Err(format!("the image has {} values; {label} takes {}×{}×{} = {n}", pixels.len(), data.channels, data.size, data.size));
+async fn save_net(id: u32) {
+    match measure::save_net(trained().as_deref()).await {
+        Ok(saved) => {
+            post(&FromWorker::NetSaved { id, saved });
+            finish(id, None);
+        }
+        Err(e) => finish(id, Some(e)),
     }
-    if !data.kind.is_real() {
-        return Err(format!("{label} was trained on {}; pictures can only be compared with a net trained on real images", data.kind.title()));
-    }
-    // Normalised exactly as the net's training data was (loading the set first if needed).
-    let corpus = data::ensure(data.kind).await?;
-    let x: Vec<f32> = crate::lab::data::normalise(pixels, &corpus.mean, &corpus.std, data.size * data.size).collect();
-    let device = ready_device().await.ok_or(NOT_READY)?;
-    let x = burn::prelude::Tensor::<4>::from_data(burn::prelude::TensorData::new(x, [1, data.channels, data.size, data.size]), &device);
-    crate::lab::probes::what_it_sees(&net, &spec, x, label, class_names).await.map_err(|e| e.to_string())
 }
 
-/// Part 4: the last trained net with its weights, for the page to keep.
-async fn export() -> Result<SavedNet, String> {
-    let (net, model, data, label, class_names) = STATE
-        .with(|s| s.borrow().trained.as_ref().map(|t| (t.net.clone(), t.model.clone(), t.data.clone(), t.label.clone(), t.class_names.clone())))
-        .ok_or("no network has been trained in this tab yet")?;
-    let weights = crate::lab::probes::export_weights(&net).await.map_err(|e| e.to_string())?;
-    Ok(SavedNet { label, model, data, class_names, weights: floats_to_base64(&weights) })
-}
-
-/// Part 5: rebuilds a saved net and makes it the one to look inside.
-fn import(saved: SavedNet, device: &Device) -> Result<String, String> {
-    let weights = base64_to_floats(&saved.weights)?;
-    let spec = saved.model.clone().checked()?.resolve(saved.data.channels, saved.class_names.len());
-    let net = crate::lab::probes::import_weights(Net::new(&spec, device), &weights).map_err(|e| e.to_string())?;
-    STATE.with(|s| {
-        s.borrow_mut().trained = Some(Trained {
-            label: saved.label.clone(),
-            net,
-            spec,
-            model: saved.model,
-            data: saved.data,
-            class_names: saved.class_names,
-        })
-    });
-    Ok(saved.label)
+async fn load_net(id: u32, saved: SavedNet) {
+    let Some(device) = ready_device().await else { return finish(id, Some(NOT_READY.into())) };
+    match measure::load_net(saved, &device) {
+        Ok(t) => {
+            let label = t.label.clone();
+            STATE.with(|s| s.borrow_mut().trained = Some(Rc::new(t)));
+            post(&FromWorker::NetLoaded { id, label });
+            finish(id, None);
+        }
+        Err(e) => finish(id, Some(e)),
+    }
 }

@@ -7,8 +7,7 @@ use super::DataKind;
 
 pub const FASHION_CLASSES: [&str; 10] =
     ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
-pub const CIFAR_CLASSES: [&str; 10] =
-    ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
+pub const CIFAR_CLASSES: [&str; 10] = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
 
 /// Pixels `[n, channels, size, size]` as stored (0..=255) and their labels.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -35,7 +34,7 @@ pub struct Corpus {
     pub class_names: Vec<String>,
     pub train: Split,
     pub test: Split,
-    /// Per-channel mean and std of the training pixels scaled to 0..1 (the seeds' `Normalize`).
+    /// Per-channel mean and std of the training pixels scaled to 0..1 (the course's `Normalize`).
     pub mean: Vec<f32>,
     pub std: Vec<f32>,
     /// What the loader had to decide on the user's behalf (shown next to the data).
@@ -165,7 +164,12 @@ fn from_idx(files: &[&(String, Vec<u8>)]) -> Result<Corpus, FormatError> {
     let test = match (find(true, 3)?, find(true, 1)?) {
         (Some(i), Some(l)) => {
             if i.1.dims[1..] != train_img.1.dims[1..] {
-                return Err(FormatError(format!("{}: test images are {:?}, training images {:?}", i.0, &i.1.dims[1..], &train_img.1.dims[1..])));
+                return Err(FormatError(format!(
+                    "{}: test images are {:?}, training images {:?}",
+                    i.0,
+                    &i.1.dims[1..],
+                    &train_img.1.dims[1..]
+                )));
             }
             idx_split(i, l)?
         }

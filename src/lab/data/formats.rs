@@ -115,8 +115,7 @@ pub fn parse_idx(name: &str, bytes: &[u8]) -> Result<Idx, FormatError> {
     if bytes.len() < header {
         return err(format!("{name}: truncated IDX header"));
     }
-    let dims: Vec<usize> =
-        (0..ndim).map(|i| u32::from_be_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize).collect();
+    let dims: Vec<usize> = (0..ndim).map(|i| u32::from_be_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize).collect();
     let expected = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
     let Some(expected) = expected.filter(|&e| e <= MAX_UNPACKED) else {
         return err(format!("{name}: IDX dimensions {dims:?} are implausibly large"));
@@ -136,7 +135,7 @@ pub const CIFAR_RECORD: usize = 1 + 3 * 32 * 32;
 
 /// Parses a CIFAR-10 binary batch into (pixels `[n, 3, 32, 32]`, labels).
 pub fn parse_cifar_batch(name: &str, bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>), FormatError> {
-    if bytes.is_empty() || bytes.len() % CIFAR_RECORD != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(CIFAR_RECORD) {
         return err(format!(
             "{name}: {} bytes is not a whole number of CIFAR-10 records ({CIFAR_RECORD} bytes each: 1 label + 3072 pixels; a batch is 10000 records = 30,730,000 bytes)",
             bytes.len()

@@ -94,7 +94,11 @@ impl DataSpec {
         if self.kind.is_real() {
             return Err(format!("{} is loaded, not generated", self.kind.title()));
         }
-        if !(2..=200_000).contains(&self.samples) || !(4..=256).contains(&self.size) || !(1..=4).contains(&self.channels) || !(2..=1000).contains(&self.classes) {
+        if !(2..=200_000).contains(&self.samples)
+            || !(4..=256).contains(&self.size)
+            || !(1..=4).contains(&self.channels)
+            || !(2..=1000).contains(&self.classes)
+        {
             return Err("data: samples 2..=200000, size 4..=256, channels 1..=4, classes 2..=1000".into());
         }
         Ok(self)
@@ -130,7 +134,7 @@ pub fn normalise<'a>(bytes: &'a [u8], mean: &'a [f32], std: &'a [f32], plane: us
     bytes.iter().enumerate().map(move |(k, &p)| (p as f32 / 255.0 - mean[k / plane]) / std[k / plane])
 }
 
-/// Training-time augmentation as in the seeds' pipeline: random crop after zero padding (zero is the
+/// Training-time augmentation as in the course's pipeline: random crop after zero padding (zero is the
 /// channel mean once normalised) and, where it keeps the label, a horizontal flip.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Augment {
@@ -139,7 +143,7 @@ pub struct Augment {
 }
 
 impl Augment {
-    /// The seeds pad 4 pixels on 32×32 images; the same fraction for other sizes.
+    /// The course pads 4 pixels on 32×32 images; the same fraction for other sizes.
     pub fn for_data(kind: DataKind, size: usize) -> Augment {
         Augment { pad: (size / 8).max(1), flip: kind.flip_keeps_label() }
     }

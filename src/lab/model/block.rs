@@ -14,7 +14,7 @@ pub fn conv(cin: usize, cout: usize, k: usize, stride: usize, device: &Device) -
     conv_b(cin, cout, k, stride, false, device)
 }
 
-/// [`conv`] with an optional bias (the seeds' plain CNNs keep PyTorch's default bias).
+/// [`conv`] with an optional bias (the course's plain CNNs keep PyTorch's default bias).
 pub fn conv_b(cin: usize, cout: usize, k: usize, stride: usize, bias: bool, device: &Device) -> Conv2d {
     Conv2dConfig::new([cin, cout], [k, k])
         .with_stride([stride, stride])
@@ -103,59 +103,43 @@ pub struct Block {
     post_act: bool,
 }
 
-/// Block details that only the seeds' plain CNNs change.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BlockOpts {
+/// How to build a [`Block`]: from `cin` to `width × expansion` channels, burn-style
+/// (`BlockConfig::new(kind, cin, width).with_stride(2).init(&device)`).
+#[derive(Config, Debug)]
+pub struct BlockConfig {
+    pub kind: BlockKind,
+    pub cin: usize,
+    /// Output channels of a basic block; the bottleneck's inner width (it outputs 4 × width).
+    pub width: usize,
+    #[config(default = 1)]
+    pub stride: usize,
+    #[config(default = "Skip::Identity")]
+    pub skip: Skip,
+    /// BN-act-conv order (He et al. 2016) instead of conv-BN-act.
+    #[config(default = false)]
+    pub preact: bool,
+    #[config(default = "Act::Relu")]
+    pub act: Act,
+    /// Biased convolutions (Exercise 1's PlainConvNet keeps PyTorch's default).
+    #[config(default = false)]
     pub bias: bool,
+    /// Activation after the sum (every ResNet); Exercise 1's PlainConvNet ends its blocks at BN.
+    #[config(default = true)]
     pub post_act: bool,
 }
 
-impl Default for BlockOpts {
-    fn default() -> Self {
-        BlockOpts { bias: false, post_act: true }
-    }
-}
-
-impl Block {
-    /// A block from `cin` to `width × expansion` channels.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        kind: BlockKind,
-        cin: usize,
-        width: usize,
-        stride: usize,
-        skip: Skip,
-        preact: bool,
-        act: Act,
-        device: &Device,
-    ) -> Self {
-        Self::with_opts(kind, cin, width, stride, skip, preact, act, BlockOpts::default(), device)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub fn with_opts(
-        kind: BlockKind,
-        cin: usize,
-        width: usize,
-        stride: usize,
-        skip: Skip,
-        preact: bool,
-        act: Act,
-        opts: BlockOpts,
-        device: &Device,
-    ) -> Self {
-        let b = opts.bias;
+impl BlockConfig {
+    pub fn init(&self, device: &Device) -> Block {
+        let BlockConfig { kind, cin, width, stride, skip, preact, act, bias: b, post_act } = self.clone();
         let conv = |cin, cout, k, stride, device| conv_b(cin, cout, k, stride, b, device);
         let cout = width * kind.expansion();
         let shape_changes = stride != 1 || cin != cout;
         let (conv1, conv2, conv3) = match kind {
             BlockKind::Basic => (conv(cin, width, 3, stride, device), conv(width, width, 3, 1, device), None),
             // Stride on the 3×3 (ResNet v1.5, torchvision).
-            BlockKind::Bottleneck => (
-                conv(cin, width, 1, 1, device),
-                conv(width, width, 3, stride, device),
-                Some(conv(width, cout, 1, 1, device)),
-            ),
+            BlockKind::Bottleneck => {
+                (conv(cin, width, 1, 1, device), conv(width, width, 3, stride, device), Some(conv(width, cout, 1, 1, device)))
+            }
         };
         // Pre-activation normalises each conv's input; post-activation each conv's output.
         let (bn1, bn2, bn3) = match (kind, preact) {
@@ -167,10 +151,9 @@ impl Block {
         let option_a = skip == Skip::Identity;
         let proj = (skip.has_shortcut() && shape_changes && !option_a)
             .then(|| Projection { conv: conv(cin, cout, 1, stride, device), bn: bn(cout, device) });
-        let pool = (skip.has_shortcut() && option_a && stride != 1)
-            .then(|| MaxPool2dConfig::new([1, 1]).with_strides([stride, stride]).init());
-        let channel_weight = (skip == Skip::ChannelWeight)
-            .then(|| Initializer::Constant { value: 0.5 }.init([cout], device));
+        let pool =
+            (skip.has_shortcut() && option_a && stride != 1).then(|| MaxPool2dConfig::new([1, 1]).with_strides([stride, stride]).init());
+        let channel_weight = (skip == Skip::ChannelWeight).then(|| Initializer::Constant { value: 0.5 }.init([cout], device));
         let se = (skip == Skip::Attention).then(|| SqueezeExcite::new(cout, device));
         let dense = skip == Skip::Dense;
         Block {
@@ -191,10 +174,12 @@ impl Block {
             skip,
             act,
             preact,
-            post_act: opts.post_act,
+            post_act,
         }
     }
+}
 
+impl Block {
     /// Sets the last BatchNorm of F to γ = β = 0, so the block starts as its shortcut alone
     /// (torchvision's `zero_init_residual`; with an identity skip the block is then the identity on x ≥ 0).
     pub fn zero_residual(mut self) -> Self {
@@ -274,7 +259,13 @@ impl Block {
         ];
         let sum = if self.skip.has_shortcut() {
             let s = self.shortcut(x);
-            let name = if self.proj.is_some() { "shortcut: 1×1 conv + bn" } else if self.pool.is_some() || self.out_channels > self.in_channels { "shortcut: subsample + zero-pad" } else { "shortcut: identity" };
+            let name = if self.proj.is_some() {
+                "shortcut: 1×1 conv + bn"
+            } else if self.pool.is_some() || self.out_channels > self.in_channels {
+                "shortcut: subsample + zero-pad"
+            } else {
+                "shortcut: identity"
+            };
             out.push((name.to_string(), s.clone()));
             out.push(("F(x) + shortcut".to_string(), f.clone() + s));
             out.last().unwrap().1.clone()
@@ -294,7 +285,7 @@ impl Block {
     pub fn forward_tapped(&self, x: Tensor<4>, tap: Option<&mut Vec<BlockTap>>) -> Tensor<4> {
         let input = x.clone();
         let f = self.branch(x.clone()); // [b, cout, h', w']
-        // The residual as it is added: weighted/gated variants scale F(x) first.
+                                        // The residual as it is added: weighted/gated variants scale F(x) first.
         let residual = match (&self.channel_weight, &self.se) {
             (Some(w), _) => f.clone() * w.val().reshape([1, self.out_channels, 1, 1]),
             (_, Some(se)) => f.clone() * se.gate(&f),

@@ -11,7 +11,7 @@ pub mod net;
 pub mod spec;
 
 #[cfg(feature = "compute")]
-pub use block::{Block, BlockTap};
+pub use block::{Block, BlockConfig, BlockTap};
 #[cfg(feature = "compute")]
 pub use net::Net;
 pub use spec::{Act, BlockKind, Family, ModelSpec, NetSpec, Skip, StageSpec, Stem};

@@ -1,11 +1,11 @@
 //! A whole network: stem → residual (or plain) blocks → global average pool → linear classifier.
 
+use burn::nn::conv::Conv2d;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, Linear, LinearConfig, PaddingConfig2d};
-use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 
-use super::block::{apply_act, bn, conv, conv_b, conv_macs, Block, BlockOpts, BlockTap};
+use super::block::{apply_act, bn, conv, conv_b, conv_macs, Block, BlockConfig, BlockTap};
 use super::spec::{Act, NetSpec, Stem};
 
 #[derive(Module, Debug)]
@@ -28,12 +28,7 @@ impl Net {
             Stem::Small { width } => (conv(spec.in_channels, width, 3, 1, device), None, width),
             Stem::Large { width } => (
                 conv_b(spec.in_channels, width, 7, 2, spec.conv_bias, device),
-                Some(
-                    MaxPool2dConfig::new([3, 3])
-                        .with_strides([2, 2])
-                        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-                        .init(),
-                ),
+                Some(MaxPool2dConfig::new([3, 3]).with_strides([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init()),
                 width,
             ),
         };
@@ -42,8 +37,14 @@ impl Net {
         for stage in &spec.stages {
             for i in 0..stage.blocks {
                 let stride = if i == 0 { stage.stride } else { 1 };
-                let opts = BlockOpts { bias: spec.conv_bias, post_act: spec.block_post_act };
-                let b = Block::with_opts(spec.block, c, stage.width, stride, spec.skip, spec.preact, spec.act, opts, device);
+                let b = BlockConfig::new(spec.block, c, stage.width)
+                    .with_stride(stride)
+                    .with_skip(spec.skip)
+                    .with_preact(spec.preact)
+                    .with_act(spec.act)
+                    .with_bias(spec.conv_bias)
+                    .with_post_act(spec.block_post_act)
+                    .init(device);
                 c = b.out_channels();
                 blocks.push(b);
             }
@@ -61,11 +62,15 @@ impl Net {
 
     /// Index of each stage's first block (where the resolution or width changes), from `spec`.
     pub fn stage_starts(spec: &NetSpec) -> Vec<usize> {
-        spec.stages.iter().scan(0, |at, s| {
-            let start = *at;
-            *at += s.blocks;
-            Some(start)
-        }).filter(|&i| i < spec.stages.iter().map(|s| s.blocks).sum()).collect()
+        spec.stages
+            .iter()
+            .scan(0, |at, s| {
+                let start = *at;
+                *at += s.blocks;
+                Some(start)
+            })
+            .filter(|&i| i < spec.stages.iter().map(|s| s.blocks).sum())
+            .collect()
     }
 
     /// # Shapes
@@ -140,7 +145,7 @@ mod tests {
     }
 
     #[test]
-    fn the_seeds_plain_cnns_are_exact() {
+    fn the_course_plain_cnns_are_exact() {
         // Part 6's PlainDeepNet(num_classes=10): bias-free convs, 7×7 stem, 64→64→64→128→128.
         assert_eq!(params("plaindeep6", 10), 306_506);
         // Exercise 1's PlainConvNet(depth): biased convs, `depth` two-conv blocks at 64 channels.

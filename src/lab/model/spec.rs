@@ -22,8 +22,7 @@ pub enum Skip {
 }
 
 impl Skip {
-    pub const ALL: [Skip; 6] =
-        [Skip::None, Skip::Identity, Skip::Projection, Skip::ChannelWeight, Skip::Attention, Skip::Dense];
+    pub const ALL: [Skip; 6] = [Skip::None, Skip::Identity, Skip::Projection, Skip::ChannelWeight, Skip::Attention, Skip::Dense];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -102,12 +101,16 @@ pub enum Family {
     /// width w, the second half at 2w (stride 2). depth counts conv layers + the classifier.
     Stack,
     /// Notebook Part 6's `PlainDeepNet`: 7×7 stride-2 stem + max-pool, then two stages (w, 2w) of
-    /// (depth − 2)/4 two-conv blocks each; depth = 4n + 2 (the seed's net is depth 6, w = 64).
-    Compact,
+    /// (depth − 2)/4 two-conv blocks each; depth = 4n + 2 (the notebook's net is depth 6, w = 64).
+    /// With a shortcut it is its residual twin (`resdeepN`).
+    #[serde(alias = "compact")]
+    PlainDeepNet,
     /// Exercise 1's `PlainConvNet`: biased 7×7 stride-2 stem + max-pool, then `depth` two-conv blocks
     /// at width w that end at BatchNorm (no activation after the block). `depth` counts blocks, as
-    /// the seed's `PlainConvNet(depth)` does: 2·depth + 2 weight layers.
-    ConvNet,
+    /// Exercise 1's `PlainConvNet(depth)` does: 2·depth + 2 weight layers.
+    /// With a shortcut it is its residual twin (`resconvN`, Exercise 2's net).
+    #[serde(alias = "conv_net")]
+    PlainConvNet,
 }
 
 /// A model request: serialisable, used in experiment configs and URLs.
@@ -154,7 +157,7 @@ pub struct NetSpec {
     pub skip: Skip,
     pub preact: bool,
     pub act: Act,
-    /// Biased convolutions (the seeds' PlainConvNet keeps PyTorch's default).
+    /// Biased convolutions (Exercise 1's PlainConvNet keeps PyTorch's default).
     pub conv_bias: bool,
     /// Activation after each block's sum.
     pub block_post_act: bool,
@@ -165,7 +168,7 @@ pub const IMAGENET_DEPTHS: [usize; 5] = [18, 34, 50, 101, 152];
 impl ModelSpec {
     pub fn new(family: Family, depth: usize, skip: Skip) -> Self {
         let width = match family {
-            Family::Imagenet | Family::Compact | Family::ConvNet => 64,
+            Family::Imagenet | Family::PlainDeepNet | Family::PlainConvNet => 64,
             _ => 16,
         };
         ModelSpec { family, depth, width, skip, preact: false, act: Act::Relu, bottleneck: false }
@@ -187,10 +190,10 @@ impl ModelSpec {
             "preresnet" => (Skip::Projection, true),
             "plain" => (Skip::None, false),
             "stack" => return ModelSpec::new(Family::Stack, depth, Skip::None).checked(),
-            "plaindeep" => return ModelSpec::new(Family::Compact, depth, Skip::None).checked(),
-            "resdeep" => return ModelSpec::new(Family::Compact, depth, Skip::Projection).checked(),
-            "plainconv" => return ModelSpec::new(Family::ConvNet, depth, Skip::None).checked(),
-            "resconv" => return ModelSpec::new(Family::ConvNet, depth, Skip::Identity).checked(),
+            "plaindeep" => return ModelSpec::new(Family::PlainDeepNet, depth, Skip::None).checked(),
+            "resdeep" => return ModelSpec::new(Family::PlainDeepNet, depth, Skip::Projection).checked(),
+            "plainconv" => return ModelSpec::new(Family::PlainConvNet, depth, Skip::None).checked(),
+            "resconv" => return ModelSpec::new(Family::PlainConvNet, depth, Skip::Identity).checked(),
             _ => return Err(unknown_model(name)),
         };
         let family = if IMAGENET_DEPTHS.contains(&depth) { Family::Imagenet } else { Family::Cifar };
@@ -205,7 +208,7 @@ impl ModelSpec {
     pub fn checked(self) -> Result<Self, String> {
         match self.family {
             Family::Cifar => {
-                if self.depth < 8 || (self.depth - 2) % 6 != 0 || self.depth > 1202 {
+                if self.depth < 8 || !(self.depth - 2).is_multiple_of(6) || self.depth > 1202 {
                     return Err(format!("CIFAR ResNet depth must be 6n+2 between 8 and 1202 (20, 32, 44, 56, 110, …), got {}", self.depth));
                 }
             }
@@ -215,16 +218,16 @@ impl ModelSpec {
                 }
             }
             Family::Stack => {
-                if self.depth < 4 || self.depth % 2 != 0 || self.depth > 200 {
+                if self.depth < 4 || !self.depth.is_multiple_of(2) || self.depth > 200 {
                     return Err(format!("stack depth must be even, 4..=200, got {}", self.depth));
                 }
             }
-            Family::Compact => {
-                if self.depth < 6 || (self.depth - 2) % 4 != 0 || self.depth > 202 {
-                    return Err(format!("PlainDeepNet depth must be 4n+2 between 6 and 202 (the seed's is 6), got {}", self.depth));
+            Family::PlainDeepNet => {
+                if self.depth < 6 || !(self.depth - 2).is_multiple_of(4) || self.depth > 202 {
+                    return Err(format!("PlainDeepNet depth must be 4n+2 between 6 and 202 (the notebook's is 6), got {}", self.depth));
                 }
             }
-            Family::ConvNet => {
+            Family::PlainConvNet => {
                 if !(1..=200).contains(&self.depth) {
                     return Err(format!("PlainConvNet depth (blocks) must be 1..=200, got {}", self.depth));
                 }
@@ -241,10 +244,10 @@ impl ModelSpec {
         let base = match (self.family, self.skip) {
             (Family::Stack, Skip::None) => format!("Plain-{}", self.depth),
             (Family::Stack, _) => format!("Residual-{}", self.depth),
-            (Family::Compact, Skip::None) => format!("PlainDeepNet-{}", self.depth),
-            (Family::Compact, _) => format!("ResDeepNet-{}", self.depth),
-            (Family::ConvNet, Skip::None) => format!("PlainConvNet({})", self.depth),
-            (Family::ConvNet, _) => format!("ResConvNet({})", self.depth),
+            (Family::PlainDeepNet, Skip::None) => format!("PlainDeepNet-{}", self.depth),
+            (Family::PlainDeepNet, _) => format!("ResDeepNet-{}", self.depth),
+            (Family::PlainConvNet, Skip::None) => format!("PlainConvNet({})", self.depth),
+            (Family::PlainConvNet, _) => format!("ResConvNet({})", self.depth),
             (_, Skip::None) => format!("Plain-{}", self.depth),
             (_, _) if self.preact => format!("PreResNet-{}", self.depth),
             (_, _) => format!("ResNet-{}", self.depth),
@@ -292,15 +295,17 @@ impl ModelSpec {
                 }
                 (Stem::Small { width: w }, stages, BlockKind::Basic)
             }
-            Family::Compact => {
+            Family::PlainDeepNet => {
                 let n = (self.depth - 2) / 4;
                 let stages = vec![StageSpec { width: w, blocks: n, stride: 1 }, StageSpec { width: 2 * w, blocks: n, stride: 2 }];
                 (Stem::Large { width: w }, stages, BlockKind::Basic)
             }
-            Family::ConvNet => (Stem::Large { width: w }, vec![StageSpec { width: w, blocks: self.depth, stride: 1 }], BlockKind::Basic),
+            Family::PlainConvNet => {
+                (Stem::Large { width: w }, vec![StageSpec { width: w, blocks: self.depth, stride: 1 }], BlockKind::Basic)
+            }
         };
         let block = if self.bottleneck { BlockKind::Bottleneck } else { block };
-        let seed_cnn = self.family == Family::ConvNet;
+        let ex1_net = self.family == Family::PlainConvNet;
         NetSpec {
             in_channels,
             classes,
@@ -310,8 +315,8 @@ impl ModelSpec {
             skip: self.skip,
             preact: self.preact,
             act: self.act,
-            conv_bias: seed_cnn,
-            block_post_act: !seed_cnn,
+            conv_bias: ex1_net,
+            block_post_act: !ex1_net,
         }
     }
 }
@@ -337,8 +342,12 @@ impl NetSpec {
                 total += match (self.block, self.preact) {
                     (BlockKind::Basic, false) => conv(c, width, 3) + conv(width, width, 3) + bn(width) + bn(width),
                     (BlockKind::Basic, true) => conv(c, width, 3) + conv(width, width, 3) + bn(c) + bn(width),
-                    (BlockKind::Bottleneck, false) => conv(c, width, 1) + conv(width, width, 3) + conv(width, cout, 1) + 2 * bn(width) + bn(cout),
-                    (BlockKind::Bottleneck, true) => conv(c, width, 1) + conv(width, width, 3) + conv(width, cout, 1) + bn(c) + 2 * bn(width),
+                    (BlockKind::Bottleneck, false) => {
+                        conv(c, width, 1) + conv(width, width, 3) + conv(width, cout, 1) + 2 * bn(width) + bn(cout)
+                    }
+                    (BlockKind::Bottleneck, true) => {
+                        conv(c, width, 1) + conv(width, width, 3) + conv(width, cout, 1) + bn(c) + 2 * bn(width)
+                    }
                 };
                 let shape_changes = stride != 1 || c != cout;
                 total += match self.skip {
@@ -373,10 +382,37 @@ fn unknown_model(name: &str) -> String {
 /// Every model name the CLI's `list` prints.
 pub fn catalogue() -> Vec<&'static str> {
     vec![
-        "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "plain18", "plain34", "resnet20", "resnet32",
-        "resnet44", "resnet56", "resnet110", "resnet1202", "plain20", "plain32", "plain44", "plain56", "plain110",
-        "preresnet20", "preresnet56", "preresnet110", "preresnet50", "stack10", "stack20", "stack30", "stack40",
-        "plaindeep6", "resdeep6", "plainconv20", "plainconv56", "resconv20",
+        "resnet18",
+        "resnet34",
+        "resnet50",
+        "resnet101",
+        "resnet152",
+        "plain18",
+        "plain34",
+        "resnet20",
+        "resnet32",
+        "resnet44",
+        "resnet56",
+        "resnet110",
+        "resnet1202",
+        "plain20",
+        "plain32",
+        "plain44",
+        "plain56",
+        "plain110",
+        "preresnet20",
+        "preresnet56",
+        "preresnet110",
+        "preresnet50",
+        "stack10",
+        "stack20",
+        "stack30",
+        "stack40",
+        "plaindeep6",
+        "resdeep6",
+        "plainconv20",
+        "plainconv56",
+        "resconv20",
     ]
 }
 

@@ -1,0 +1,247 @@
+//! Measurements of built (and trained) networks that need no training run: what a page asks the
+//! worker to measure, what comes back, and the one function that answers — natively testable, so
+//! the worker only forwards requests and replies.
+//!
+//! Saving and loading a trained net ([`SavedNet`]) live here too: a page keeps a net in its tab
+//! (Part 4 → Part 5) as this plain data.
+
+use serde::{Deserialize, Serialize};
+
+use super::data::DataSpec;
+use super::model::{ModelSpec, Skip};
+use super::report::{BlockAnatomy, ModelInfo, Seen};
+
+/// What a page asks the worker to measure.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Measure {
+    /// Size, cost and a timed forward pass of each named model (`lab info` names), one reply each.
+    Models { names: Vec<String>, channels: usize, size: usize },
+    /// One BasicBlock opened up: its shapes per stage and the gradient at x through F, through the
+    /// shortcut and through the whole block.
+    BlockGradients { cin: usize, width: usize, stride: usize, skip: Skip, size: usize, seed: u64 },
+    /// What the last net trained (or loaded) in this tab makes of one image (bytes `[c, size, size]`):
+    /// its stage feature maps and class probabilities.
+    Features { pixels: Vec<u8> },
+}
+
+/// One measured item.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Measurement {
+    Model { info: ModelInfo, forward_ms: f64 },
+    Block { anatomy: BlockAnatomy },
+    Features { seen: Seen },
+}
+
+/// A trained net as a page keeps it between pages of one tab: its spec, data and weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedNet {
+    pub label: String,
+    pub model: ModelSpec,
+    pub data: DataSpec,
+    pub class_names: Vec<String>,
+    /// Every float tensor in module order, little-endian f32, base64 (compact in session storage).
+    pub weights: String,
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+pub fn floats_to_base64(values: &[f32]) -> String {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+pub fn base64_to_floats(text: &str) -> Result<Vec<f32>, String> {
+    let mut bytes = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in text.bytes().filter(|&c| c != b'=') {
+        let v = B64.iter().position(|&b| b == c).ok_or("saved weights are damaged (not base64)")? as u32;
+        acc = acc << 6 | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((acc >> bits) as u8);
+        }
+    }
+    if bytes.len() % 4 != 0 {
+        return Err("saved weights are damaged (length)".into());
+    }
+    Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+}
+
+#[cfg(feature = "compute")]
+pub use compute::*;
+
+#[cfg(feature = "compute")]
+mod compute {
+    use burn::prelude::*;
+
+    use super::{base64_to_floats, floats_to_base64, Measure, Measurement, SavedNet};
+    use crate::lab::data::{normalise, Corpus, DataKind, DataSpec};
+    use crate::lab::experiment::ExperimentConfig;
+    use crate::lab::model::{Family, ModelSpec, Net, NetSpec};
+    use crate::lab::probes;
+    use crate::lab::report::Seen;
+    use crate::lab::train::Host;
+
+    /// The last net trained (or loaded) in this session, kept so later measurements can look inside it.
+    pub struct Trained {
+        pub label: String,
+        pub net: Net,
+        pub spec: NetSpec,
+        pub model: ModelSpec,
+        pub data: DataSpec,
+        pub class_names: Vec<String>,
+    }
+
+    impl Trained {
+        pub fn new(config: &ExperimentConfig, net: Net, class_names: Vec<String>) -> Trained {
+            Trained {
+                label: config.label.clone(),
+                net,
+                spec: config.model.resolve(config.data.channels, config.data.classes),
+                model: config.model.clone(),
+                data: config.data.clone(),
+                class_names,
+            }
+        }
+    }
+
+    impl Measure {
+        /// The real dataset a measurement needs loaded first (its normalisation), if any.
+        pub fn dataset(&self, trained: Option<&Trained>) -> Option<DataKind> {
+            match self {
+                Measure::Features { .. } => trained.map(|t| t.data.kind).filter(|k| k.is_real()),
+                _ => None,
+            }
+        }
+    }
+
+    /// Answers one request: each measured item goes to `reply` with its index as soon as it is
+    /// measured; Cancel (`host.cancelled()`) is honoured between items. `corpus` is the set
+    /// [`Measure::dataset`] asked for.
+    pub async fn measure(
+        request: &Measure,
+        device: &Device,
+        trained: Option<&Trained>,
+        corpus: Option<&Corpus>,
+        host: &impl Host,
+        mut reply: impl FnMut(usize, Measurement),
+    ) -> Result<(), String> {
+        match request {
+            Measure::Models { names, channels, size } => models(names, *channels, *size, device, host, reply).await,
+            Measure::BlockGradients { cin, width, stride, skip, size, seed } => {
+                let anatomy = probes::block_anatomy(*cin, *width, *stride, *skip, *size, *seed, device).await.map_err(|e| e.to_string())?;
+                reply(0, Measurement::Block { anatomy });
+                Ok(())
+            }
+            Measure::Features { pixels } => {
+                let seen = features(pixels, trained, corpus, device).await?;
+                reply(0, Measurement::Features { seen });
+                Ok(())
+            }
+        }
+    }
+
+    async fn models(
+        names: &[String],
+        channels: usize,
+        size: usize,
+        device: &Device,
+        host: &impl Host,
+        mut reply: impl FnMut(usize, Measurement),
+    ) -> Result<(), String> {
+        for (index, name) in names.iter().enumerate() {
+            if host.cancelled() {
+                break;
+            }
+            host.yield_now().await;
+            let spec = ModelSpec::from_name(name)?;
+            let classes = if spec.family == Family::Imagenet { 1000 } else { 10 };
+            let (info, forward_ms) =
+                probes::timed_model_info(&spec, channels, size, classes, device, &|| host.now_ms()).await.map_err(|e| e.to_string())?;
+            reply(index, Measurement::Model { info, forward_ms });
+        }
+        Ok(())
+    }
+
+    /// The trained net's stage feature maps and class probabilities for one image given as bytes
+    /// `[c, size, size]`, normalised as its training data was.
+    async fn features(pixels: &[u8], trained: Option<&Trained>, corpus: Option<&Corpus>, device: &Device) -> Result<Seen, String> {
+        let t = trained.ok_or("no network has been trained in this tab yet: press Train first")?;
+        let (label, data) = (&t.label, &t.data);
+        let n = data.channels * data.size * data.size;
+        if pixels.len() != n {
+            return Err(format!(
+                "the image has {} values; {label} takes {}×{}×{} = {n}",
+                pixels.len(),
+                data.channels,
+                data.size,
+                data.size
+            ));
+        }
+        if !data.kind.is_real() {
+            return Err(format!(
+                "{label} was trained on {}; pictures can only be compared with a net trained on real images",
+                data.kind.title()
+            ));
+        }
+        let corpus = corpus.filter(|c| c.kind == data.kind).ok_or_else(|| format!("{} is not loaded", data.kind.title()))?;
+        let x: Vec<f32> = normalise(pixels, &corpus.mean, &corpus.std, data.size * data.size).collect();
+        let x = Tensor::<4>::from_data(TensorData::new(x, [1, data.channels, data.size, data.size]), device);
+        probes::what_it_sees(&t.net, &t.spec, x, label.clone(), t.class_names.clone()).await.map_err(|e| e.to_string())
+    }
+
+    /// The trained net with its weights, for the page to keep.
+    pub async fn save_net(trained: Option<&Trained>) -> Result<SavedNet, String> {
+        let t = trained.ok_or("no network has been trained in this tab yet")?;
+        let weights = probes::export_weights(&t.net).await.map_err(|e| e.to_string())?;
+        Ok(SavedNet {
+            label: t.label.clone(),
+            model: t.model.clone(),
+            data: t.data.clone(),
+            class_names: t.class_names.clone(),
+            weights: floats_to_base64(&weights),
+        })
+    }
+
+    /// Rebuilds a saved net (checked: a damaged or edited save is refused with a message).
+    pub fn load_net(saved: SavedNet, device: &Device) -> Result<Trained, String> {
+        let weights = base64_to_floats(&saved.weights)?;
+        let model = saved.model.clone().checked()?;
+        let data = saved.data.clone();
+        if saved.class_names.is_empty() || saved.class_names.len() > 1000 {
+            return Err(format!("the saved net names {} classes", saved.class_names.len()));
+        }
+        let spec = model.resolve(data.channels, saved.class_names.len());
+        let net = probes::import_weights(Net::new(&spec, device), &weights).map_err(|e| e.to_string())?;
+        Ok(Trained { label: saved.label, net, spec, model, data, class_names: saved.class_names })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_survive_base64() {
+        for n in 0..5 {
+            let v: Vec<f32> = (0..n).map(|i| i as f32 * -1.5 + 0.1).chain([f32::MIN_POSITIVE, 3.0e38]).collect();
+            assert_eq!(base64_to_floats(&floats_to_base64(&v)).unwrap(), v);
+        }
+        assert!(base64_to_floats("!!!!").is_err());
+        assert!(base64_to_floats("QUJD").is_err());
+    }
+}
