@@ -397,3 +397,28 @@ fn measure_answers_every_request_kind() {
     assert!(load_net(broken, &d).is_err());
     assert!(block_on(save_net(None)).is_err());
 }
+
+/// The gradient summaries on the run that motivated them: a deep plain BatchNorm net on
+/// Fashion-MNIST (lr 0.1, momentum 0.9) takes an exploding first-layer gradient at step 1, then the
+/// input side gets less gradient than the output side. Step 1 must not hide the rest, nor the reverse.
+#[test]
+fn plain_56_explodes_at_step_one_and_then_the_input_side_gets_less() {
+    let _serial = serial();
+    let dir = std::path::Path::new("/usr/share/datasets/fashion-mnist");
+    let corpus = resnet_lab::lab::data::Corpus::from_dir(dir).expect("Fashion-MNIST loads");
+    let mut cfg = tiny(ModelSpec::new(Family::Cifar, 56, Skip::None).with_width(8), 0.1);
+    cfg.data = DataSpec { kind: DataKind::FashionMnist, samples: 2000, size: 28, channels: 1, classes: 10 };
+    (cfg.batch, cfg.seed, cfg.epochs, cfg.max_steps) = (64, 0, 1, Some(16));
+    let mut edges = Vec::new();
+    let mut host = NativeHost::new(|e: &Event| {
+        if let Event::Step(s) = e {
+            edges.push((s.layer_grad_norms[0], *s.layer_grad_norms.last().unwrap()));
+        }
+    });
+    let summary = block_on(run(&cfg, Some(&corpus), &Device::flex(), &mut host)).unwrap();
+    let ratios: Vec<f32> = edges.iter().map(|(f, l)| f / l).collect();
+    assert!(summary.first_last_ratio_init > 1.0, "step 1: first/last = {} ({ratios:?})", summary.first_last_ratio_init);
+    assert!(summary.first_last_ratio_late < 1.0, "late: first/last = {} ({ratios:?})", summary.first_last_ratio_late);
+    assert_eq!(summary.first_last_ratio_init, ratios[0]);
+    eprintln!("first/last per step: {ratios:?}");
+}

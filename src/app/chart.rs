@@ -11,6 +11,9 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 
+use super::export::{download_png, download_text};
+use crate::pages::export::{file_name, series_csv};
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Line {
     pub label: String,
@@ -127,7 +130,7 @@ pub(super) fn y_axis_labels(ctx: &web_sys::CanvasRenderingContext2d, ticks: &[(f
 #[component]
 pub fn LineChart(
     #[prop(into)] lines: Signal<Vec<Line>>,
-    title: &'static str,
+    #[prop(into)] title: Signal<String>,
     x_desc: &'static str,
     y_desc: &'static str,
     #[prop(default = false)] log_y: bool,
@@ -156,11 +159,27 @@ pub fn LineChart(
             Duration::from_millis(wait as u64),
         );
     });
-    let fmt = |v: Option<f32>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
+    // Full precision for tests and screen readers; four decimals on screen.
+    let fmt = |v: Option<f32>| v.map(|v| format!("{v}")).unwrap_or_default();
+    let csv = move |_| {
+        let text = lines.with_untracked(|ls| series_csv(x_desc, y_desc, ls.iter().map(|l| (l.label.as_str(), l.points.as_slice()))));
+        download_text(&file_name(&title.get_untracked(), "csv"), "text/csv", &text);
+    };
+    let png = move |_| {
+        if let Some(c) = canvas.get_untracked() {
+            download_png(&file_name(&title.get_untracked(), "png"), &c);
+        }
+    };
     view! {
         <figure class="chart" data-testid=testid>
-            <figcaption>{title}</figcaption>
-            <canvas node_ref=canvas width="760" height="340" role="img" aria-label=title></canvas>
+            <figcaption>
+                {move || title.get()}
+                <span class="chart-export">
+                    <button type="button" class="small" data-testid=format!("{testid}-png") aria-label=move || format!("Download “{}” as PNG", title.get()) on:click=png>"PNG"</button>
+                    <button type="button" class="small" data-testid=format!("{testid}-csv") aria-label=move || format!("Download the data of “{}” as CSV", title.get()) on:click=csv>"CSV"</button>
+                </span>
+            </figcaption>
+            <canvas node_ref=canvas width="760" height="340" role="img" aria-label=move || title.get()></canvas>
             <ul class="legend">
                 {move || lines.get().into_iter().enumerate().map(|(i, l)| {
                     let first = l.points.first().map(|p| p.1);

@@ -89,9 +89,10 @@ pub fn Readout(
     title: &'static str,
     #[prop(into)] sentences: Signal<Vec<String>>,
     #[prop(optional)] children: Option<Children>,
+    #[prop(default = "readout")] testid: &'static str,
 ) -> impl IntoView {
     view! {
-        <section class="readout" data-testid="readout" aria-live="polite">
+        <section class="readout" data-testid=testid aria-live="polite">
             <h2>{title}</h2>
             <ul>{move || sentences.get().into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
             {children.map(|c| c())}

@@ -22,11 +22,18 @@ fn colour(t: f32) -> [u8; 3] {
     std::array::from_fn(|k| (a.1[k] as f32 + u * (b.1[k] as f32 - a.1[k] as f32)) as u8)
 }
 
-/// log10 range of all finite, positive values.
+/// log10 colour range: the 2nd to the 98th percentile of the finite, positive values, so one exploding
+/// step (a deep plain net at initialisation) cannot wash every other step out to one colour.
+/// Values outside it show at the ends of the scale.
 fn range(steps: &[Vec<f32>]) -> Option<(f32, f32)> {
-    let logs = steps.iter().flatten().filter(|v| v.is_finite() && **v > 0.0).map(|v| v.log10());
-    let (lo, hi) = logs.fold((f32::MAX, f32::MIN), |(l, h), v| (l.min(v), h.max(v)));
-    (lo <= hi).then_some((lo, hi.max(lo + 1e-3)))
+    let mut logs: Vec<f32> = steps.iter().flatten().filter(|v| v.is_finite() && **v > 0.0).map(|v| v.log10()).collect();
+    if logs.is_empty() {
+        return None;
+    }
+    logs.sort_by(f32::total_cmp);
+    let at = |q: f32| logs[((logs.len() - 1) as f32 * q).round() as usize];
+    let (lo, hi) = (at(0.02), at(0.98));
+    Some((lo, hi.max(lo + 1e-3)))
 }
 
 fn draw(canvas: &web_sys::HtmlCanvasElement, steps: &[Vec<f32>]) -> Option<()> {

@@ -4,7 +4,9 @@
 mod bar_chart;
 mod chart;
 mod controls;
+mod export;
 mod gallery;
+mod gradient_profiles;
 mod heat_strip;
 mod landing;
 mod page;
@@ -14,6 +16,8 @@ mod runs;
 mod training_controls;
 // The pages' views, named by the page table (`crate::pages::catalogue`).
 pub(crate) mod data_page;
+pub(crate) mod ex1;
+pub(crate) mod ex2;
 pub(crate) mod part1;
 pub(crate) mod part2;
 pub(crate) mod part3;

@@ -10,6 +10,7 @@ use crate::pages::page::PageState;
 use super::chart::LineChart;
 use super::controls::Readout;
 use super::controls::Slider;
+use super::gradient_profiles::GradientProfiles;
 use super::progress::Progress;
 use super::run_details::RunDetails;
 use super::runs::Runs;
@@ -27,7 +28,6 @@ pub fn Part1Page() -> impl IntoView {
     let train = move |_| runs.start(settings.with(|s| s.configs()));
     let cancel = move || runs.cancel();
     let loss_lines = runs.loss_lines();
-    let grad_lines = runs.layer_grad_lines();
     let sentences = move || run.with(|r| if r.phase == Phase::Running { vec![] } else { readout(&r.series) });
 
     let depth_sliders = move || {
@@ -106,7 +106,7 @@ pub fn Part1Page() -> impl IntoView {
             </Controls>
             <Progress run=run on_cancel=cancel />
             <LineChart lines=loss_lines title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
-            <LineChart lines=grad_lines title="Gradient norm per layer (mean over steps), input → output" x_desc="weight layer" y_desc="‖∇W‖" log_y=true testid="grad-chart" />
+            <GradientProfiles runs=runs />
             <Readout title="What this run shows" sentences=Signal::derive(sentences)><RunDetails run=run /></Readout>
         </PageShell>
     }

@@ -11,6 +11,7 @@ use crate::pages::query::snap_depth;
 use super::chart::LineChart;
 use super::controls::Readout;
 use super::controls::{Select, Slider};
+use super::gradient_profiles::GradientProfiles;
 use super::progress::Progress;
 use super::run_details::RunDetails;
 use super::runs::Runs;
@@ -89,7 +90,7 @@ pub fn Part6Page() -> impl IntoView {
             <Progress run=runs.view on_cancel=move || runs.cancel() />
             <LineChart lines=runs.loss_lines() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <LineChart lines=runs.grad_norm_lines() title="Global gradient norm per step" x_desc="step" y_desc="‖∇‖" log_y=true testid="gradnorm-chart" />
-            <LineChart lines=runs.layer_grad_lines() title="Gradient norm per layer (mean over steps), input → output" x_desc="weight layer" y_desc="‖∇W‖" log_y=true testid="grad-chart" />
+            <GradientProfiles runs=runs />
             <Readout title="What this run shows" sentences=Signal::derive(sentences)><RunDetails run=runs.view /></Readout>
         </PageShell>
     }

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use super::page::{use_page_state, Controls, Lede, PageShell};
 use crate::pages::page::PageState;
 
+use super::export::download_text;
 use crate::pages::query::snap_depth;
-use wasm_bindgen::JsCast;
 
 use super::chart::{Line, LineChart};
 use super::controls::Readout;
@@ -18,20 +18,6 @@ use super::training_controls::TrainingControls;
 use crate::lab::model::{Act, Skip};
 use crate::pages::part7::{csv, readout, Part7, Preset, Row, MAX_ROWS};
 use crate::pages::run_view::Phase;
-
-/// Offers `text` as a file download.
-fn download(name: &str, text: &str) -> Option<()> {
-    let parts = js_sys::Array::of1(&text.into());
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("text/csv");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).ok()?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
-    let a: web_sys::HtmlAnchorElement = document().create_element("a").ok()?.unchecked_into();
-    a.set_href(&url);
-    a.set_download(name);
-    a.click();
-    web_sys::Url::revoke_object_url(&url).ok()
-}
 
 #[component]
 pub fn Part7Page() -> impl IntoView {
@@ -108,19 +94,19 @@ pub fn Part7Page() -> impl IntoView {
                     <button type="button" class="primary" data-testid="train" prop:disabled=move || running.get() || settings.with(|s| s.rows.is_empty())
                         on:click=move |_| runs.start(settings.with(|s| s.configs()))>"Run the queue"</button>
                     <button type="button" data-testid="csv" prop:disabled=move || runs.view.with(|r| r.series.is_empty() || r.phase == Phase::Running)
-                        on:click=move |_| { runs.view.with_untracked(|r| download("resnet-lab-part7.csv", &csv(&r.series))); }>"Export CSV"</button>
+                        on:click=move |_| { runs.view.with_untracked(|r| download_text("resnet-lab-part7.csv", "text/csv", &csv(&r.series))); }>"Export CSV"</button>
                 </div>
             </section>
             <Progress run=runs.view on_cancel=move || runs.cancel() />
             <LineChart lines=runs.loss_lines() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <LineChart lines=acc_lines title="Held-out accuracy per epoch" x_desc="epoch" y_desc="accuracy (%)" testid="acc-chart" />
             <table class="numbers wide" data-testid="results">
-                <thead><tr><th>"variant"</th><th>"parameters"</th><th>"final loss"</th><th>"held-out accuracy"</th><th>"first/last layer grad"</th><th>"images/s"</th></tr></thead>
+                <thead><tr><th>"variant"</th><th>"parameters"</th><th>"final loss"</th><th>"held-out accuracy"</th><th>"first ÷ last layer gradient (late)"</th><th>"images/s"</th></tr></thead>
                 <tbody>
                     {move || runs.view.with(|r| r.series.iter().filter_map(|s| s.summary.clone()).map(|m| view! {
                         <tr data-series=m.label.clone() data-params=m.params data-final-loss=m.final_loss data-val-acc=m.final_val_accuracy>
                             <th scope="row">{m.label.clone()}</th><td>{m.params}</td><td>{format!("{:.3}", m.final_loss)}</td>
-                            <td>{format!("{:.1}%", m.final_val_accuracy * 100.0)}</td><td>{format!("{:.3}×", m.first_last_grad_ratio)}</td><td>{format!("{:.0}", m.images_per_sec)}</td>
+                            <td>{format!("{:.1}%", m.final_val_accuracy * 100.0)}</td><td>{format!("{:.3}×", m.first_last_ratio_late)}</td><td>{format!("{:.0}", m.images_per_sec)}</td>
                         </tr>
                     }).collect_view())}
                 </tbody>

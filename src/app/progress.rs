@@ -5,7 +5,11 @@ use leptos::prelude::*;
 use crate::pages::run_view::{Phase, RunView};
 
 #[component]
-pub fn Progress(#[prop(into)] run: Signal<RunView>, on_cancel: impl Fn() + 'static) -> impl IntoView {
+pub fn Progress(
+    #[prop(into)] run: Signal<RunView>,
+    on_cancel: impl Fn() + 'static,
+    #[prop(default = "progress")] testid: &'static str,
+) -> impl IntoView {
     let running = move || run.with(|r| r.phase == Phase::Running);
     let text = move || {
         run.with(|r| {
@@ -25,10 +29,10 @@ pub fn Progress(#[prop(into)] run: Signal<RunView>, on_cancel: impl Fn() + 'stat
     };
     let phase = move || format!("{:?}", run.with(|r| r.phase)).to_lowercase();
     view! {
-        <div class="progress" data-testid="progress" data-phase=phase>
+        <div class="progress" data-testid=testid data-phase=phase>
             <progress max="1" prop:value=move || run.with(|r| r.loading.as_ref().map_or(r.fraction(), |l| l.1)) aria-label="training progress"></progress>
             <span class="progress-text" role="status" aria-live="polite">{text}</span>
-            <button class="cancel" data-testid="cancel" prop:disabled=move || !running() on:click=move |_| on_cancel()>
+            <button class="cancel" data-testid=if testid == "progress" { "cancel".to_string() } else { format!("{testid}-cancel") } prop:disabled=move || !running() on:click=move |_| on_cancel()>
                 "Cancel"
             </button>
         </div>

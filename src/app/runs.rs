@@ -5,7 +5,8 @@ use leptos::prelude::*;
 
 use super::chart::Line;
 use super::worker_client;
-use crate::lab::experiment::ExperimentConfig;
+use crate::lab::experiment::{EpochStats, ExperimentConfig};
+use crate::lab::gradients::When;
 use crate::pages::run_view::{Phase, RunView};
 
 #[derive(Clone, Copy)]
@@ -53,19 +54,38 @@ impl Runs {
         })
     }
 
-    /// Each weight layer's gradient norm, averaged over the steps so far (input → output).
-    pub fn layer_grad_lines(self) -> Signal<Vec<Line>> {
+    /// Each weight layer's gradient norm over `when` (step 1, the median of the last half of the
+    /// steps, or one step), input → output: the profile over depth.
+    pub fn layer_grad_lines(self, when: impl Fn() -> When + Send + Sync + 'static) -> Signal<Vec<Line>> {
         Signal::derive(move || {
+            let when = when();
             self.view.with(|r| {
                 r.series
                     .iter()
-                    .filter(|s| s.grad_steps > 0)
+                    .filter(|s| !s.layer_grads.is_empty())
                     .map(|s| Line {
                         label: s.label.clone(),
-                        points: s.mean_layer_grads().into_iter().enumerate().map(|(i, g)| (i as f32 + 1.0, g)).collect(),
+                        points: s.profile(when).into_iter().enumerate().map(|(i, g)| (i as f32 + 1.0, g)).collect(),
                     })
                     .collect()
             })
         })
+    }
+
+    /// One value per epoch (e.g. training loss, held-out accuracy), one line per series.
+    pub fn epoch_lines(self, value: fn(&EpochStats) -> f32) -> Signal<Vec<Line>> {
+        Signal::derive(move || {
+            self.view.with(|r| {
+                r.series
+                    .iter()
+                    .map(|s| Line { label: s.label.clone(), points: s.epochs.iter().map(|e| (e.epoch as f32, value(e))).collect() })
+                    .collect()
+            })
+        })
+    }
+
+    /// Steps run so far by the longest series (for step scrubbers).
+    pub fn steps(self) -> Signal<usize> {
+        Signal::derive(move || self.view.with(|r| r.series.iter().map(|s| s.layer_grads.len()).max().unwrap_or(0)))
     }
 }

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 
 use super::controls::{Select, Slider};
 use crate::lab::data::DataKind;
-use crate::pages::training::{Training, LR_CHOICES, SAMPLES_MAX};
+use crate::lab::experiment::Schedule;
+use crate::pages::training::{Training, GAMMA_CHOICES, LR_CHOICES, MOMENTUM_CHOICES, SAMPLES_MAX, WD_CHOICES};
 
 /// `get`/`set` reach the page's [`Training`] inside its settings signal.
 #[component]
@@ -45,12 +46,58 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
                 on_change=move |v| settings.update(|s| set(s).batch = v as usize) disabled=running />
             <Select
                 id="lr"
-                label="Learning rate (SGD, momentum 0.9)"
+                label="Learning rate (SGD)"
                 options=LR_CHOICES.iter().map(|v| (*v, *v)).collect()
                 value=Signal::derive(move || settings.with(|s| get(s).lr.to_string()))
                 on_change=move |v| settings.update(|s| { let t = set(s); t.lr = v.parse().unwrap_or(t.lr) })
                 disabled=running
             />
+            <Select
+                id="momentum"
+                label="Momentum (0 = plain SGD)"
+                options=MOMENTUM_CHOICES.iter().map(|v| (*v, *v)).collect()
+                value=Signal::derive(move || settings.with(|s| get(s).momentum.to_string()))
+                on_change=move |v| settings.update(|s| { let t = set(s); t.momentum = v.parse().unwrap_or(t.momentum) })
+                disabled=running
+            />
+            <Select
+                id="wd"
+                label="Weight decay (L2)"
+                options=WD_CHOICES.iter().map(|v| (*v, *v)).collect()
+                value=Signal::derive(move || settings.with(|s| get(s).weight_decay.to_string()))
+                on_change=move |v| settings.update(|s| { let t = set(s); t.weight_decay = v.parse().unwrap_or(t.weight_decay) })
+                disabled=running
+            />
+            <Select
+                id="schedule"
+                label="Learning-rate schedule"
+                options=vec![("constant", "constant"), ("step", "step: × γ every k epochs"), ("cosine", "cosine down to 0")]
+                value=Signal::derive(move || settings.with(|s| match get(s).schedule {
+                    Schedule::Constant => "constant",
+                    Schedule::Step { .. } => "step",
+                    Schedule::Cosine => "cosine",
+                }.to_string()))
+                on_change=move |v| settings.update(|s| set(s).schedule = match v.as_str() {
+                    "step" => Schedule::Step { every: 5, gamma: 0.1 },
+                    "cosine" => Schedule::Cosine,
+                    _ => Schedule::Constant,
+                })
+                disabled=running
+            />
+            <Show when=move || matches!(settings.with(|s| get(s).schedule), Schedule::Step { .. })>
+                <Slider id="step-every".into() label="Step every k epochs".into() min=1.0 max=50.0 step=1.0
+                    value=read(|t| if let Schedule::Step { every, .. } = t.schedule { every as f64 } else { 5.0 })
+                    on_change=move |v| settings.update(|s| if let Schedule::Step { every, .. } = &mut set(s).schedule { *every = v as usize })
+                    disabled=running />
+                <Select
+                    id="gamma"
+                    label="γ (rate multiplier at each step)"
+                    options=GAMMA_CHOICES.iter().map(|v| (*v, *v)).collect()
+                    value=Signal::derive(move || settings.with(|s| if let Schedule::Step { gamma, .. } = get(s).schedule { gamma.to_string() } else { "0.1".into() }))
+                    on_change=move |v| settings.update(|s| if let Schedule::Step { gamma, .. } = &mut set(s).schedule { *gamma = v.parse().unwrap_or(*gamma) })
+                    disabled=running
+                />
+            </Show>
             <div class="control check">
                 <input id="augment" type="checkbox"
                     prop:checked=move || settings.with(|s| get(s).augment)

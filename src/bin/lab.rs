@@ -109,11 +109,12 @@ fn load_corpus(kind: DataKind, dir: Option<&str>) -> Corpus {
 fn train(config: &ExperimentConfig, corpus: Option<&Corpus>, out: &PathBuf) {
     std::fs::create_dir_all(out).unwrap_or_else(|e| fail(format!("cannot create {}: {e}", out.display())));
     let total = config.steps_total();
-    let mut csv = String::from("step,epoch,loss,accuracy,lr,grad_norm\n");
+    let mut csv = String::from("step,epoch,loss,accuracy,lr,grad_norm,first_layer_grad,last_layer_grad\n");
     let mut losses = Vec::new();
     let mut host = NativeHost::new(|e: &Event| match e {
         Event::Step(s) => {
-            csv.push_str(&format!("{},{},{},{},{},{}\n", s.step, s.epoch, s.loss, s.accuracy, s.lr, s.grad_norm));
+            let (first, last) = (s.layer_grad_norms.first().unwrap_or(&f32::NAN), s.layer_grad_norms.last().unwrap_or(&f32::NAN));
+            csv.push_str(&format!("{},{},{},{},{},{},{first},{last}\n", s.step, s.epoch, s.loss, s.accuracy, s.lr, s.grad_norm));
             losses.push((s.step as f32, s.loss));
             let width = 30;
             let done = s.step * width / total.max(1);

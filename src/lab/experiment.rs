@@ -134,8 +134,11 @@ pub struct Summary {
     pub final_train_accuracy: f32,
     pub final_val_accuracy: f32,
     pub mean_grad_norm: f32,
-    /// First weight layer's gradient norm over the last layer's, averaged over the run.
-    pub first_last_grad_ratio: f32,
+    /// First weight layer's gradient norm over the last layer's at step 1 (the freshly initialised net).
+    pub first_last_ratio_init: f32,
+    /// The same ratio late in the run: the first and the last layer's medians over the last half of
+    /// the steps ([`super::gradients`]), so one exploding step cannot dominate it.
+    pub first_last_ratio_late: f32,
     pub elapsed_ms: f64,
     pub images_per_sec: f64,
 }

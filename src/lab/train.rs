@@ -14,6 +14,7 @@ use burn::prelude::*;
 
 use super::data::{Augment, Corpus, Dataset};
 use super::experiment::{EpochStats, Event, ExperimentConfig, RunError, StepStats, Summary};
+use super::gradients::{first_last_ratio, When};
 use super::model::Net;
 use super::probes::{count_params, grad_squares, layer_names, read_floats};
 use super::rng::Rng;
@@ -83,7 +84,9 @@ pub async fn train_model(
     let augment = config.augment.then(|| Augment::for_data(data.kind, data.size));
     let mut order: Vec<usize> = (0..data.train_len).collect();
     let (mut step, mut first_loss, mut last) = (0usize, f32::NAN, None::<StepStats>);
-    let (mut grad_sum, mut ratio_sum) = (0f64, 0f64);
+    let mut grad_sum = 0f64;
+    // [first, last] weight layer's gradient norm per step, for the robust summaries.
+    let mut edges: Vec<Vec<f32>> = Vec::new();
     let mut last_epoch: Option<EpochStats> = None;
 
     'epochs: for epoch in 0..config.epochs {
@@ -125,7 +128,7 @@ pub async fn train_model(
             }
             grad_sum += grad_norm as f64;
             if let (Some(f), Some(l)) = (layer_grad_norms.first(), layer_grad_norms.last()) {
-                ratio_sum += (*f / l.max(1e-12)) as f64;
+                edges.push(vec![*f, *l]);
             }
             loss_acc += loss_v as f64 * chunk.len() as f64;
             correct_acc += values[1] as f64;
@@ -171,7 +174,8 @@ pub async fn train_model(
         final_train_accuracy: final_train_acc,
         final_val_accuracy: final_val,
         mean_grad_norm: (grad_sum / step as f64) as f32,
-        first_last_grad_ratio: (ratio_sum / step as f64) as f32,
+        first_last_ratio_init: first_last_ratio(&edges, When::Init).unwrap_or(0.0),
+        first_last_ratio_late: first_last_ratio(&edges, When::Late).unwrap_or(0.0),
         elapsed_ms,
         images_per_sec: (step * batch) as f64 / (elapsed_ms / 1000.0).max(1e-9),
     };

@@ -86,10 +86,10 @@ page_table! {
         built(super::part7::Part7, views::part7::Part7Page);
     "Exercises", "Exercise 1 — Vanishing gradients",
         "Plain-20 vs Plain-56: loss, accuracy and first-layer gradient norms against depth.",
-        soon("ex1");
+        built(super::ex1::Ex1, views::ex1::Ex1Page);
     "Exercises", "Exercise 2 — Skip connections",
         "The same 56-layer net with and without shortcuts.",
-        soon("ex2");
+        built(super::ex2::Ex2, views::ex2::Ex2Page);
     "Exercises", "Exercise 3 — Residual vs identity",
         "Distributions of x, F(x) and F(x)+x per block: how small and sparse are residuals?",
         soon("ex3");

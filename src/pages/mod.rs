@@ -3,6 +3,9 @@
 
 pub mod catalogue;
 pub mod data;
+pub mod ex1;
+pub mod ex2;
+pub mod export;
 pub mod page;
 pub mod part1;
 pub mod part2;
@@ -12,5 +15,6 @@ pub mod part5;
 pub mod part6;
 pub mod part7;
 pub mod query;
+pub mod readouts;
 pub mod run_view;
 pub mod training;

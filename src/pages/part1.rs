@@ -27,7 +27,17 @@ impl Default for Part1 {
             depths: vec![8, 16, 32],
             width: 8,
             residual: false,
-            train: Training { data: DataKind::Gratings, samples: 400, size: 16, epochs: 5, batch: 32, lr: 0.02, augment: false, seed: 42 },
+            train: Training {
+                data: DataKind::Gratings,
+                samples: 400,
+                size: 16,
+                epochs: 5,
+                batch: 32,
+                lr: 0.02,
+                augment: false,
+                seed: 42,
+                ..Training::default()
+            },
         }
     }
 }
@@ -104,7 +114,7 @@ mod tests {
 pub fn readout(series: &[super::run_view::Series]) -> Vec<String> {
     let mut out = Vec::new();
     let finished: Vec<(&str, f32, f32)> =
-        series.iter().filter_map(|s| s.summary.as_ref().map(|m| (s.label.as_str(), m.final_loss, m.first_last_grad_ratio))).collect();
+        series.iter().filter_map(|s| s.summary.as_ref().map(|m| (s.label.as_str(), m.final_loss, m.first_last_ratio_late))).collect();
     for s in series.iter().filter(|s| s.failed.is_some()) {
         out.push(format!("{}: {}", s.label, s.failed.as_deref().unwrap_or_default()));
     }
@@ -131,8 +141,7 @@ pub fn readout(series: &[super::run_view::Series]) -> Vec<String> {
             format!("Depth and final loss did not line up here: the deepest network ({}) did not end worst; {} did.", deepest.0, hi.0)
         });
     }
-    let grads = finished.iter().map(|(l, _, r)| format!("{l} {r:.3}×")).collect::<Vec<_>>().join(", ");
-    out.push(format!("First layer's gradient norm relative to the last layer's (mean over steps): {grads}."));
+    out.extend(super::readouts::gradient_stories(series));
     out
 }
 

@@ -7,6 +7,7 @@ use super::run_view::Series;
 use super::training::Training;
 use crate::lab::data::DataKind;
 use crate::lab::experiment::ExperimentConfig;
+use crate::lab::gradients::When;
 use crate::lab::model::{Family, ModelSpec, Skip};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +34,7 @@ impl Default for Part4 {
                 lr: 0.05,
                 augment: true,
                 seed: 42,
+                ..Training::default()
             },
         }
     }
@@ -78,30 +80,32 @@ pub fn readout(s: &Series) -> Vec<String> {
     let n = s.grad_norms.len();
     if n >= 4 {
         let k = (n / 10).max(1);
-        let mean = |v: &[(f32, f32)]| v.iter().map(|p| p.1).sum::<f32>() / v.len() as f32;
-        let (early, late) = (mean(&s.grad_norms[..k]), mean(&s.grad_norms[n - k..]));
+        let median = |v: &[(f32, f32)]| crate::lab::gradients::median(v.iter().map(|p| p.1));
+        let (early, late) = (median(&s.grad_norms[..k]), median(&s.grad_norms[n - k..]));
         out.push(format!(
-            "The global gradient norm averaged {early:.3} over the first {k} steps and {late:.3} over the last {k} ({}).",
+            "The global gradient norm had a median of {early:.3} over the first {k} steps and {late:.3} over the last {k} ({}).",
             if (late / early - 1.0).abs() < 0.1 {
                 "about the same"
             } else if late < early {
-                "it settled as the loss fell"
+                "it fell"
             } else {
                 "it grew during training"
             }
         ));
     }
-    let means = s.mean_layer_grads();
-    if let (Some(first), Some(last)) = (means.first(), means.last()) {
-        let (imax, max) = means.iter().enumerate().fold((0, f32::MIN), |b, (i, &g)| if g > b.1 { (i, g) } else { b });
-        let (imin, min) = means.iter().enumerate().fold((0, f32::MAX), |b, (i, &g)| if g < b.1 { (i, g) } else { b });
+    let late = s.profile(When::Late);
+    if let (Some(first), Some(last)) = (late.first(), late.last()) {
+        let (imax, max) = late.iter().enumerate().fold((0, f32::MIN), |b, (i, &g)| if g > b.1 { (i, g) } else { b });
+        let (imin, min) = late.iter().enumerate().fold((0, f32::MAX), |b, (i, &g)| if g < b.1 { (i, g) } else { b });
         let name = |i: usize| s.layers.get(i).cloned().unwrap_or_else(|| format!("layer {}", i + 1));
         out.push(format!(
-            "Mean gradient norm per layer ranged from {min:.4} ({}) to {max:.4} ({}); first layer {first:.4}, classifier {last:.4}.",
+            "Per-layer gradient norm late in the run ({}) ranged from {min:.4} ({}) to {max:.4} ({}); first layer {first:.4}, classifier {last:.4}.",
+            When::Late.describe(s.layer_grads.len()),
             name(imin),
             name(imax)
         ));
     }
+    out.extend(super::readouts::gradient_stories(std::slice::from_ref(s)));
     out.push(format!(
         "Loss {:.3} → {:.3}; held-out accuracy {:.1}% after {} steps.",
         m.first_loss,
@@ -133,13 +137,13 @@ mod tests {
         let s = Series {
             layers: vec!["stem".into(), "b1".into(), "fc".into()],
             grad_norms: (0..20).map(|i| (i as f32, 2.0 - i as f32 * 0.05)).collect(),
-            layer_grad_sums: vec![0.2, 0.5, 0.1],
-            grad_steps: 1,
+            layer_grads: vec![vec![9.0, 9.0, 9.0], vec![0.2, 0.5, 0.1], vec![0.2, 0.5, 0.1]],
             ..Series::finished_for_test("ResNet-20", 1.0, 0.55, 2.0)
         };
         let r = readout(&s);
-        assert!(r[0].contains("1.975 over the first 2 steps") && r[0].contains("settled"), "{r:?}");
-        assert!(r[1].contains("0.1000 (fc) to 0.5000 (b1)"), "{r:?}");
-        assert!(r[2].contains("55.0%"), "{r:?}");
+        assert!(r[0].contains("1.975 over the first 2 steps") && r[0].contains("fell"), "{r:?}");
+        assert!(r[1].contains("0.1000 (fc) to 0.5000 (b1)") && r[1].contains("median of steps 2–3"), "{r:?}");
+        assert!(r[2].contains("1.00× the last layer's") && r[2].contains("2.00× the last layer's"), "{r:?}");
+        assert!(r.last().unwrap().contains("55.0%"), "{r:?}");
     }
 }

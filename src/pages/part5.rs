@@ -30,6 +30,7 @@ impl Default for Part5 {
                 lr: 0.05,
                 augment: false,
                 seed: 42,
+                ..Training::default()
             },
         }
     }

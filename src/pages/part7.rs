@@ -136,7 +136,17 @@ impl Default for Part7 {
     fn default() -> Self {
         Part7 {
             rows: vec![Row::new(14, 8, Skip::None), Row::new(14, 8, Skip::Identity)],
-            train: Training { data: DataKind::Gratings, samples: 480, size: 16, epochs: 2, batch: 32, lr: 0.05, augment: false, seed: 42 },
+            train: Training {
+                data: DataKind::Gratings,
+                samples: 480,
+                size: 16,
+                epochs: 2,
+                batch: 32,
+                lr: 0.05,
+                augment: false,
+                seed: 42,
+                ..Training::default()
+            },
         }
     }
 }
@@ -185,11 +195,11 @@ pub fn csv(series: &[Series]) -> String {
             out.push_str(&format!("\"{}\",{step},{loss},{g}\n", s.label));
         }
     }
-    out.push_str("\nseries,params,steps,first_loss,final_loss,train_accuracy,val_accuracy,first_last_grad_ratio,images_per_sec\n");
+    out.push_str("\nseries,params,steps,first_loss,final_loss,train_accuracy,val_accuracy,first_last_ratio_init,first_last_ratio_late,images_per_sec\n");
     for s in series {
         if let Some(m) = &s.summary {
             out.push_str(&format!(
-                "\"{}\",{},{},{},{},{},{},{},{:.1}\n",
+                "\"{}\",{},{},{},{},{},{},{},{},{:.1}\n",
                 s.label,
                 m.params,
                 m.steps,
@@ -197,7 +207,8 @@ pub fn csv(series: &[Series]) -> String {
                 m.final_loss,
                 m.final_train_accuracy,
                 m.final_val_accuracy,
-                m.first_last_grad_ratio,
+                m.first_last_ratio_init,
+                m.first_last_ratio_late,
                 m.images_per_sec
             ));
         }

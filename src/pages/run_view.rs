@@ -2,6 +2,7 @@
 //! progress and ETA. Pure data, shared by every training page.
 
 use crate::lab::experiment::{EpochStats, Event, Summary};
+use crate::lab::gradients::{self, When};
 use crate::protocol::FromWorker;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -23,11 +24,8 @@ pub struct Series {
     pub grad_norms: Vec<(f32, f32)>,
     pub epochs: Vec<EpochStats>,
     pub layers: Vec<String>,
-    /// Per-layer gradient norms summed over steps (divide by `grad_steps` for the mean).
-    pub layer_grad_sums: Vec<f64>,
-    /// Every step's per-layer gradient norms (the heat strip).
+    /// Every step's per-layer gradient norms (`[step][layer]`): the heat strip and the profiles.
     pub layer_grads: Vec<Vec<f32>>,
-    pub grad_steps: usize,
     pub summary: Option<Summary>,
     pub failed: Option<String>,
 }
@@ -36,6 +34,7 @@ impl Series {
     /// A finished series for readout tests: `loss` at the end, `ratio` first/last layer gradient.
     #[cfg(test)]
     pub fn finished_for_test(label: &str, loss: f32, val_accuracy: f32, ratio: f32) -> Series {
+        let layer_grads = vec![vec![ratio, 1.0]; 4];
         Series {
             label: label.into(),
             summary: Some(Summary {
@@ -47,16 +46,24 @@ impl Series {
                 final_train_accuracy: val_accuracy,
                 final_val_accuracy: val_accuracy,
                 mean_grad_norm: 1.0,
-                first_last_grad_ratio: ratio,
+                first_last_ratio_init: ratio,
+                first_last_ratio_late: ratio,
                 elapsed_ms: 1.0,
                 images_per_sec: 1.0,
             }),
+            layer_grads,
             ..Series::default()
         }
     }
 
-    pub fn mean_layer_grads(&self) -> Vec<f32> {
-        self.layer_grad_sums.iter().map(|s| (*s / self.grad_steps.max(1) as f64) as f32).collect()
+    /// Each layer's gradient norm over `when` (the median per layer; see [`crate::lab::gradients`]).
+    pub fn profile(&self, when: When) -> Vec<f32> {
+        gradients::profile(&self.layer_grads, when)
+    }
+
+    /// The first layer's gradient over the last layer's, from [`Series::profile`].
+    pub fn first_last(&self, when: When) -> Option<f32> {
+        gradients::first_last_ratio(&self.layer_grads, when)
     }
 }
 
@@ -110,16 +117,11 @@ impl RunView {
                     Event::Started { label, layers, .. } => {
                         s.label = label.clone();
                         s.layers = layers.clone();
-                        s.layer_grad_sums = vec![0.0; layers.len()];
                     }
                     Event::Step(st) => {
                         s.losses.push((st.step as f32, st.loss));
                         s.grad_norms.push((st.step as f32, st.grad_norm));
-                        for (sum, g) in s.layer_grad_sums.iter_mut().zip(&st.layer_grad_norms) {
-                            *sum += *g as f64;
-                        }
                         s.layer_grads.push(st.layer_grad_norms.clone());
-                        s.grad_steps += 1;
                         self.done_steps += 1;
                     }
                     Event::Epoch(e) => s.epochs.push(e.clone()),
@@ -196,7 +198,7 @@ mod tests {
         v.apply(&step(2, 1.0), 2000.0);
         v.apply(&step(9, 1.0).clone_with_id(99), 2500.0);
         assert_eq!(v.series[0].losses, vec![(1.0, 2.0), (2.0, 1.0)]);
-        assert_eq!(v.series[0].mean_layer_grads(), vec![1.0, 3.0]);
+        assert_eq!(v.series[0].profile(When::Late), vec![1.0, 3.0]);
         assert_eq!(v.fraction(), 0.5);
         assert_eq!(v.eta_secs(), Some(2.0));
         v.apply(&FromWorker::Finished { id: 3, cancelled: true, error: None }, 3000.0);

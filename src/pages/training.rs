@@ -18,10 +18,38 @@ pub struct Training {
     pub lr: f64,
     pub augment: bool,
     pub seed: u64,
+    /// SGD momentum (0 = plain SGD).
+    pub momentum: f64,
+    /// L2 weight decay added to every gradient.
+    pub weight_decay: f64,
+    /// Constant, ×γ every k epochs (the course's StepLR), or cosine.
+    pub schedule: Schedule,
+}
+
+impl Default for Training {
+    /// Gratings at 16 px, 5 epochs, SGD with momentum 0.9 at a constant rate: seconds on any machine.
+    fn default() -> Self {
+        Training {
+            data: DataKind::Gratings,
+            samples: 400,
+            size: 16,
+            epochs: 5,
+            batch: 32,
+            lr: 0.02,
+            augment: false,
+            seed: 42,
+            momentum: 0.9,
+            weight_decay: 0.0,
+            schedule: Schedule::Constant,
+        }
+    }
 }
 
 pub const SAMPLES_MAX: usize = 20_000;
 pub const LR_CHOICES: [&str; 8] = ["0.001", "0.003", "0.01", "0.02", "0.05", "0.1", "0.3", "1"];
+pub const MOMENTUM_CHOICES: [&str; 5] = ["0", "0.5", "0.8", "0.9", "0.95"];
+pub const WD_CHOICES: [&str; 5] = ["0", "0.00001", "0.0001", "0.0005", "0.001"];
+pub const GAMMA_CHOICES: [&str; 4] = ["0.1", "0.2", "0.5", "0.9"];
 
 impl Training {
     /// Reads the shared keys; `d` gives the page's defaults.
@@ -44,11 +72,14 @@ impl Training {
                 "on, off",
             ),
             seed: q.int("seed", d.seed as usize, 0, 1_000_000) as u64,
+            momentum: q.float("momentum", d.momentum, 0.0, 0.99),
+            weight_decay: q.float("wd", d.weight_decay, 0.0, 0.1),
+            schedule: read_schedule(q, d.schedule),
         }
     }
 
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut pairs = vec![
             ("data", self.data.name().into()),
             ("samples", self.samples.to_string()),
             ("size", self.size.to_string()),
@@ -57,14 +88,30 @@ impl Training {
             ("lr", self.lr.to_string()),
             ("augment", if self.augment { "on" } else { "off" }.into()),
             ("seed", self.seed.to_string()),
-        ]
+            ("momentum", self.momentum.to_string()),
+            ("wd", self.weight_decay.to_string()),
+        ];
+        match self.schedule {
+            Schedule::Constant => pairs.push(("schedule", "constant".into())),
+            Schedule::Cosine => pairs.push(("schedule", "cosine".into())),
+            Schedule::Step { every, gamma } => {
+                pairs.extend([("schedule", "step".into()), ("step_every", every.to_string()), ("gamma", gamma.to_string())])
+            }
+        }
+        pairs
+    }
+
+    /// Optimiser steps in one epoch over the training part of the data.
+    pub fn steps_per_epoch(&self) -> usize {
+        let d = self.data_spec();
+        d.train_len().div_ceil(self.batch.clamp(1, d.train_len().max(1))).max(1)
     }
 
     pub fn data_spec(&self) -> DataSpec {
         DataSpec { kind: self.data, samples: self.samples, size: self.size, channels: 3, classes: 10 }.normalised()
     }
 
-    /// A run of `model` with these settings (SGD, momentum 0.9, constant rate).
+    /// A run of `model` with these settings.
     pub fn config(&self, model: ModelSpec) -> ExperimentConfig {
         ExperimentConfig {
             label: model.label(),
@@ -73,13 +120,36 @@ impl Training {
             epochs: self.epochs,
             batch: self.batch,
             lr: self.lr,
-            momentum: 0.9,
-            weight_decay: 0.0,
-            schedule: Schedule::Constant,
+            momentum: self.momentum,
+            weight_decay: self.weight_decay,
+            schedule: self.schedule,
             seed: self.seed,
             max_steps: None,
             augment: self.augment,
         }
+    }
+}
+
+/// `schedule=constant|step|cosine`, with `step_every` (epochs) and `gamma` for the step schedule.
+fn read_schedule(q: &mut Query, d: Schedule) -> Schedule {
+    let (d_every, d_gamma) = match d {
+        Schedule::Step { every, gamma } => (every, gamma),
+        _ => (5, 0.1),
+    };
+    let kind = q.choice(
+        "schedule",
+        match d {
+            Schedule::Constant => 0,
+            Schedule::Step { .. } => 1,
+            Schedule::Cosine => 2,
+        },
+        |s| ["constant", "step", "cosine"].iter().position(|k| *k == s),
+        "constant, step, cosine",
+    );
+    match kind {
+        1 => Schedule::Step { every: q.int("step_every", d_every, 1, 50), gamma: q.float("gamma", d_gamma, 0.01, 1.0) },
+        2 => Schedule::Cosine,
+        _ => Schedule::Constant,
     }
 }
 
@@ -90,8 +160,16 @@ mod tests {
 
     #[test]
     fn shared_keys_round_trip_and_clamp() {
-        let d = Training { data: DataKind::Gratings, samples: 400, size: 16, epochs: 5, batch: 32, lr: 0.02, augment: false, seed: 42 };
-        let t = Training { data: DataKind::FashionMnist, augment: true, lr: 0.05, ..d.clone() };
+        let d = Training::default();
+        let t = Training {
+            data: DataKind::FashionMnist,
+            augment: true,
+            lr: 0.05,
+            momentum: 0.5,
+            weight_decay: 5e-4,
+            schedule: Schedule::Step { every: 3, gamma: 0.5 },
+            ..d.clone()
+        };
         let q = super::super::query::encode_pairs(&t.pairs());
         assert_eq!(Training::from_query(&mut Query::parse(&q), &d), t);
         let mut q = Query::parse("samples=9&augment=maybe");

@@ -34,7 +34,9 @@ test('landing page lists every Part and Exercise; unbuilt ones say so', async ()
   }
   assert.equal(await page.getAttribute('[data-testid=card-part1]', 'href'), '?page=part1&backend=cpu');
   assert.doesNotMatch(await page.textContent('[data-testid=card-part2]'), /Not built yet/);
-  assert.match(await page.textContent('[data-testid=card-ex1]'), /Not built yet/);
+  assert.doesNotMatch(await page.textContent('[data-testid=card-ex1]'), /Not built yet/);
+  assert.doesNotMatch(await page.textContent('[data-testid=card-ex2]'), /Not built yet/);
+  assert.match(await page.textContent('[data-testid=card-ex3]'), /Not built yet/);
   await waitForBackend(page, 'cpu');
   assert.match(await page.textContent('[data-testid=backend-note]'), /backend=cpu/);
   await screenshot(page, 'landing');
@@ -88,6 +90,53 @@ test('Part 1 on the CPU: two depths train live, losses fall, the page never free
   assert.equal(await page.inputValue('#depth-0'), '4');
   assert.equal(await page.inputValue('#depth-1'), '20');
   assert.equal(await page.inputValue('#epochs'), '2');
+  assert.deepEqual(page.errors, []);
+});
+
+/// The chart legend's full-precision first and last value of a series.
+async function legendEnds(page, chart, series) {
+  return page.$eval(`[data-testid=${chart}] .legend li[data-series="${series}"]`, (li) => [Number(li.dataset.first), Number(li.dataset.last), Number(li.dataset.points)]);
+}
+
+/// "… 504× the last layer's" → 504; "… 20.4× smaller than the last layer's" → 1/20.4.
+function ratioFrom(sentence, which) {
+  const parts = [...sentence.matchAll(/([0-9.e+-]+)× (smaller than )?the last layer's/g)];
+  const m = parts[which];
+  assert.ok(m, `no ratio #${which} in: ${sentence}`);
+  return m[2] ? 1 / Number(m[1]) : Number(m[1]);
+}
+
+test('Part 1: the gradient profile at initialisation and late in the run, and a readout that quotes the charts', async () => {
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=part1&backend=cpu&depths=8,32&epochs=2`);
+  await waitForBackend(page, 'cpu');
+  assert.equal(await trainAndWait(page, 240_000), 'done');
+  for (const chart of ['grad-init-chart', 'grad-chart']) {
+    const series = await page.$$eval(`[data-testid=${chart}] .legend li`, (lis) => lis.map((li) => [li.dataset.series, Number(li.dataset.points)]));
+    assert.deepEqual(series, [['Plain-8', 8], ['Plain-32', 32]], `${chart}: one point per weight layer`);
+    assert.ok(await canvasHasInk(page, `[data-testid=${chart}]`) > 100, `${chart} drawn`);
+  }
+  assert.match(await page.textContent('[data-testid=grad-chart] figcaption'), /median of steps \d+–\d+/);
+  const readout = await page.$$eval('[data-testid=readout] li', (lis) => lis.map((li) => li.textContent));
+  for (const net of ['Plain-8', 'Plain-32']) {
+    const sentence = readout.find((s) => s.startsWith(`${net}: `) && /step 1/.test(s));
+    assert.ok(sentence, `a gradient sentence for ${net}: ${JSON.stringify(readout)}`);
+    const [f0, l0] = await legendEnds(page, 'grad-init-chart', net);
+    const [f1, l1] = await legendEnds(page, 'grad-chart', net);
+    for (const [which, expected] of [[0, f0 / l0], [1, f1 / l1]]) {
+      const said = ratioFrom(sentence, which);
+      assert.ok(Math.abs(said / expected - 1) < 0.01, `${net} ratio #${which}: readout ${said} vs chart ${expected}`);
+    }
+  }
+  // The scrubber shows one step's profile.
+  await page.selectOption('[data-testid=grad-when]', 'step');
+  await page.waitForSelector('[data-testid=grad-step]');
+  await page.fill('[data-testid=grad-step]', '1');
+  await page.waitForFunction(() => /at step 1\b/.test(document.querySelector('[data-testid=grad-chart] figcaption').textContent));
+  const [f, l] = await legendEnds(page, 'grad-chart', 'Plain-32');
+  const [fi, li] = await legendEnds(page, 'grad-init-chart', 'Plain-32');
+  assert.deepEqual([f, l], [fi, li], 'step 1 through the scrubber equals the initialisation profile');
+  await screenshot(page, 'part1-profiles');
   assert.deepEqual(page.errors, []);
 });
 

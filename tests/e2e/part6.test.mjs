@@ -31,7 +31,8 @@ test('Part 6 trains a plain net and its residual twin on the same data and overl
   for (const s of d) assert.ok(Number(s.finalLoss) < Number(s.firstLoss), JSON.stringify(s));
   const readout = await page.textContent('[data-testid=readout]');
   assert.match(readout, /Final training loss: Plain-14 \d\.\d{3}, ResNet-14 \d\.\d{3}/);
-  assert.match(readout, /Gradient at the first layer/);
+  assert.match(readout, /First layer.s gradient ÷ last layer.s late in the run/);
+  assert.match(readout, /Plain-14: .*at step 1/);
   await screenshot(page, 'part6');
   assert.deepEqual(page.errors, []);
 });

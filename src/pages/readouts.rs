@@ -1,0 +1,108 @@
+//! Readout sentences that several pages share, computed from a run's measurements.
+
+use super::run_view::Series;
+use crate::lab::gradients::When;
+
+/// Three significant digits, in plain notation where that reads well.
+pub fn sig3(x: f32) -> String {
+    let a = x.abs();
+    if a == 0.0 || !a.is_finite() {
+        format!("{x}")
+    } else if !(1e-3..1e4).contains(&a) {
+        format!("{x:.2e}")
+    } else {
+        let decimals = (2 - a.log10().floor() as i32).max(0) as usize;
+        format!("{x:.decimals$}")
+    }
+}
+
+/// "3.07× the last layer's" or "20.4× smaller than the last layer's".
+fn relative(r: f32) -> String {
+    if r >= 1.0 {
+        format!("{}× the last layer's", sig3(r))
+    } else {
+        format!("{}× smaller than the last layer's", sig3(1.0 / r))
+    }
+}
+
+/// Why deep plain BatchNorm nets need not show vanishing gradients (said once per readout).
+pub const BATCHNORM_NOTE: &str = "Why the textbook picture can fail here: with BatchNorm every layer's output is re-normalised, so the \
+     signal does not fade on its way through a deep plain net, and its gradients need not vanish — they can even explode at \
+     initialisation (Yang et al. 2019). The deep plain net's trouble is optimisation: its loss is harder to descend, not \
+     starved of gradient (He et al. 2015, §4.1).";
+
+/// What one finished series' gradients did: the first layer against the last at step 1 and late in the
+/// run (the median of the last half of the steps), with the numbers the gradient charts show.
+/// The flag says whether the run contradicted "gradients vanish towards the input".
+pub fn gradient_story(s: &Series) -> Option<(String, bool)> {
+    s.summary.as_ref()?;
+    let (init, late) = (s.first_last(When::Init)?, s.first_last(When::Late)?);
+    let n = s.layer_grads.len();
+    let label = &s.label;
+    let late_words = When::Late.describe(n);
+    let text = if n < 2 {
+        format!("{label}: after one step the first layer's gradient was {}.", relative(init))
+    } else if init > 1.0 && late < 1.0 {
+        format!(
+            "{label}: at step 1 the first layer's gradient was {} (an explosion at initialisation); late in the run ({late_words}) it was {} — the input side then got less gradient than the output side.",
+            relative(init),
+            relative(late)
+        )
+    } else if late < 1.0 {
+        format!(
+            "{label}: the first layer's gradient was {} at step 1 and {} late in the run ({late_words}).",
+            relative(init),
+            relative(late)
+        )
+    } else {
+        format!(
+            "{label}: the first layer's gradient was {} at step 1 and {} late in the run ({late_words}): nothing vanished towards the input on this run.",
+            relative(init),
+            relative(late)
+        )
+    };
+    Some((text, init > 1.0 || late >= 1.0))
+}
+
+/// [`gradient_story`] for every finished series, then [`BATCHNORM_NOTE`] once if any contradicted
+/// the vanishing-gradient picture.
+pub fn gradient_stories(series: &[Series]) -> Vec<String> {
+    let stories: Vec<(String, bool)> = series.iter().filter_map(gradient_story).collect();
+    let contradicted = stories.iter().any(|s| s.1);
+    let mut out: Vec<String> = stories.into_iter().map(|s| s.0).collect();
+    if contradicted {
+        out.push(BATCHNORM_NOTE.into());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(trace: Vec<Vec<f32>>) -> Series {
+        Series { layer_grads: trace, ..Series::finished_for_test("Plain-56", 2.0, 0.3, 1.0) }
+    }
+
+    #[test]
+    fn both_findings_with_their_numbers() {
+        // Step 1: 500× the last layer; afterwards 0.05×.
+        let mut trace = vec![vec![500.0, 1.0]];
+        trace.extend((0..9).map(|_| vec![0.05, 1.0]));
+        let (text, contradicted) = gradient_story(&series(trace.clone())).unwrap();
+        assert!(
+            text.contains("500× the last layer's") && text.contains("20.0× smaller") && text.contains("median of steps 6–10"),
+            "{text}"
+        );
+        assert!(contradicted);
+        assert!(gradient_stories(&[series(trace)]).last().unwrap().contains("He et al. 2015"));
+        // Vanishing only: no BatchNorm note.
+        let trace = vec![vec![0.1, 1.0]; 6];
+        let out = gradient_stories(&[series(trace)]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(out[0].contains("10.0× smaller") && !out[0].contains("nothing vanished"), "{out:?}");
+        let (text, _) = gradient_story(&series(vec![vec![3.0, 1.0]; 6])).unwrap();
+        assert!(text.contains("nothing vanished"), "{text}");
+        assert_eq!((sig3(0.0123456), sig3(504.4), sig3(3.0e-5)), ("0.0123".into(), "504".into(), "3.00e-5".into()));
+    }
+}
