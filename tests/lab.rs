@@ -422,3 +422,76 @@ fn plain_56_explodes_at_step_one_and_then_the_input_side_gets_less() {
     assert_eq!(summary.first_last_ratio_init, ratios[0]);
     eprintln!("first/last per step: {ratios:?}");
 }
+
+/// Exercise 3's measurement through `lab::measure`: a zero-initialised residual block is worked out by
+/// hand (F(x) = 0, so F(x) + x = x), the initial net is the one a run starts from, and the trained
+/// net is measured only once it exists.
+#[test]
+fn residual_statistics_by_hand_and_before_after() {
+    let _serial = serial();
+    use resnet_lab::lab::measure::{measure, Measure, Measurement, Trained};
+    use resnet_lab::lab::model::{BlockConfig, BlockKind};
+    use resnet_lab::lab::probes::Stats;
+    let d = Device::flex();
+    // F(x) = 0 exactly: ‖F(x)‖/‖x‖ = 0, F(x) is all zeros, and the sum is x itself.
+    let block = BlockConfig::new(BlockKind::Basic, 4, 4).init(&d).zero_residual();
+    let x = Tensor::<4>::random([2, 4, 5, 5], burn::tensor::Distribution::Normal(0.0, 1.0), &d);
+    let mut taps = Vec::new();
+    let _ = block.forward_tapped(x.clone(), Some(&mut taps));
+    let flat = |t: Tensor<4>| -> Vec<f32> { t.reshape([-1]).into_data().try_into_vec_as().unwrap() };
+    let (xs, fs, ss) = (flat(taps[0].input.clone()), flat(taps[0].residual.clone()), flat(taps[0].sum.clone()));
+    assert!(fs.iter().all(|&v| v == 0.0));
+    assert_eq!(ss, xs);
+    assert_eq!(Stats::of(&fs).zero_frac, 1.0);
+
+    let mut cfg = tiny(ModelSpec::new(Family::Cifar, 8, Skip::Identity).with_width(4), 0.05);
+    cfg.epochs = 1;
+    let host = NativeHost::new(|_: &Event| {});
+    let ask = |trained: bool, t: Option<&Trained>| {
+        let mut out = None;
+        let r = block_on(measure(&Measure::ResidualStats { config: cfg.clone(), trained, images: 8 }, &d, t, None, &host, |_, m| {
+            out = Some(m)
+        }));
+        r.map(|_| match out {
+            Some(Measurement::Residuals { stats, .. }) => stats,
+            other => panic!("{other:?}"),
+        })
+    };
+    let init = ask(false, None).unwrap();
+    assert_eq!(init.len(), 3, "ResNet-8 has three blocks");
+    assert_eq!(ask(false, None).unwrap(), init, "the same seeded initialisation every time");
+    assert!(init.iter().all(|b| b.ratio() > 0.0 && b.output.zero_frac > 0.0), "{init:?}");
+    assert!(ask(true, None).unwrap_err().contains("press Train"));
+    let data = resnet_lab::lab::data::Dataset::generate(&cfg.data, cfg.seed);
+    let mut h = NativeHost::new(|_: &Event| {});
+    let (_, net) = block_on(resnet_lab::lab::train::train_model(&cfg, &data, &d, &mut h)).unwrap();
+    let trained = Trained::new(&cfg, net, data.class_names.clone());
+    let after = ask(true, Some(&trained)).unwrap();
+    assert_eq!(after.len(), 3);
+    assert_ne!(after, init, "training changed the residuals");
+}
+
+/// Exercise 5: a net with weighted skips reports its learned weights (one per channel and block,
+/// moved away from their 0.5 start), one with gated skips its mean gate per block, inside (0, 1).
+#[test]
+fn weighted_and_gated_skips_report_what_they_learned() {
+    let _serial = serial();
+    use resnet_lab::lab::probes::SkipWeights;
+    let skips = |skip: Skip| -> SkipWeights {
+        let (r, events) = train(&tiny(ModelSpec::new(Family::Cifar, 8, skip).with_width(4), 0.05));
+        r.unwrap();
+        events.iter().find_map(|e| if let Event::Skips(w) = e { Some(w.clone()) } else { None }).expect("a Skips event")
+    };
+    let w = skips(Skip::ChannelWeight);
+    assert_eq!(w.channel_weights.iter().map(Vec::len).collect::<Vec<_>>(), vec![4, 8, 16]);
+    assert!(w.channel_weights.iter().flatten().any(|&v| (v - 0.5).abs() > 1e-4), "{w:?}");
+    assert!(w.gate_means.is_empty());
+    for skip in [Skip::Attention, Skip::XAttention] {
+        let g = skips(skip);
+        assert_eq!(g.gate_means.len(), 3, "{}", skip.name());
+        assert!(g.gate_means.iter().all(|&m| m > 0.0 && m < 1.0), "{g:?}");
+        assert!(g.channel_weights.is_empty());
+    }
+    let (_, events) = train(&tiny(ModelSpec::new(Family::Cifar, 8, Skip::Identity).with_width(4), 0.05));
+    assert!(!events.iter().any(|e| matches!(e, Event::Skips(_))), "identity skips learn nothing to report");
+}

@@ -18,6 +18,8 @@ mod training_controls;
 pub(crate) mod data_page;
 pub(crate) mod ex1;
 pub(crate) mod ex2;
+pub(crate) mod ex3;
+pub(crate) mod ex4;
 pub(crate) mod part1;
 pub(crate) mod part2;
 pub(crate) mod part3;

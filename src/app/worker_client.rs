@@ -171,7 +171,13 @@ pub fn run(configs: Vec<crate::lab::experiment::ExperimentConfig>, listener: imp
 
 /// Asks the worker to measure; replies come as `Measured` then `Finished` with the returned id.
 pub fn measure(request: crate::protocol::Measure, listener: impl Fn(&FromWorker) + 'static) -> u32 {
-    let id = listen("measure", listener);
+    measure_as("measure", request, listener)
+}
+
+/// [`measure`] in a slot of its own, so two measurements can be in flight at once (a page that measures
+/// before and after training).
+pub fn measure_as(slot: &'static str, request: crate::protocol::Measure, listener: impl Fn(&FromWorker) + 'static) -> u32 {
+    let id = listen(slot, listener);
     send(&ToWorker::Measure { id, request });
     id
 }

@@ -146,11 +146,20 @@ pub struct Summary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    Started { label: String, params: usize, steps_total: usize, layers: Vec<String> },
+    Started {
+        label: String,
+        params: usize,
+        steps_total: usize,
+        layers: Vec<String>,
+    },
     Step(StepStats),
     Epoch(EpochStats),
     Done(Summary),
-    Failed { reason: String },
+    /// After the last step of a net with weighted or gated skips: what they learned.
+    Skips(super::report::SkipWeights),
+    Failed {
+        reason: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

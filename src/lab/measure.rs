@@ -8,8 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::DataSpec;
+use super::experiment::ExperimentConfig;
 use super::model::{ModelSpec, Skip};
-use super::report::{BlockAnatomy, ModelInfo, Seen};
+use super::report::{BlockAnatomy, BlockStats, ModelInfo, Seen};
 
 /// What a page asks the worker to measure.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,12 +18,18 @@ use super::report::{BlockAnatomy, ModelInfo, Seen};
 pub enum Measure {
     /// Size, cost and a timed forward pass of each named model (`lab info` names), one reply each.
     Models { names: Vec<String>, channels: usize, size: usize },
+    /// The same for models given as specs (Exercise 4's scaled nets), with `classes` outputs.
+    Costs { models: Vec<ModelSpec>, channels: usize, size: usize, classes: usize },
     /// One BasicBlock opened up: its shapes per stage and the gradient at x through F, through the
     /// shortcut and through the whole block.
     BlockGradients { cin: usize, width: usize, stride: usize, skip: Skip, size: usize, seed: u64 },
     /// What the last net trained (or loaded) in this tab makes of one image (bytes `[c, size, size]`):
     /// its stage feature maps and class probabilities.
     Features { pixels: Vec<u8> },
+    /// x, F(x) and F(x) + x of every residual block on `images` held-out images of `config`'s data:
+    /// of the net `config` starts from (`trained: false`, the same seeded initialisation a run of it
+    /// uses) or of the last net trained in this tab (`trained: true`).
+    ResidualStats { config: ExperimentConfig, trained: bool, images: usize },
 }
 
 /// One measured item.
@@ -32,6 +39,7 @@ pub enum Measurement {
     Model { info: ModelInfo, forward_ms: f64 },
     Block { anatomy: BlockAnatomy },
     Features { seen: Seen },
+    Residuals { trained: bool, label: String, stats: Vec<BlockStats> },
 }
 
 /// A trained net as a page keeps it between pages of one tab: its spec, data and weights.
@@ -88,9 +96,8 @@ pub use compute::*;
 mod compute {
     use burn::prelude::*;
 
-    use super::{base64_to_floats, floats_to_base64, Measure, Measurement, SavedNet};
-    use crate::lab::data::{normalise, Corpus, DataKind, DataSpec};
-    use crate::lab::experiment::ExperimentConfig;
+    use super::{base64_to_floats, floats_to_base64, BlockStats, ExperimentConfig, Measure, Measurement, SavedNet};
+    use crate::lab::data::{normalise, Corpus, DataKind, DataSpec, Dataset};
     use crate::lab::model::{Family, ModelSpec, Net, NetSpec};
     use crate::lab::probes;
     use crate::lab::report::Seen;
@@ -124,6 +131,7 @@ mod compute {
         pub fn dataset(&self, trained: Option<&Trained>) -> Option<DataKind> {
             match self {
                 Measure::Features { .. } => trained.map(|t| t.data.kind).filter(|k| k.is_real()),
+                Measure::ResidualStats { config, .. } => Some(config.data.kind).filter(|k| k.is_real()),
                 _ => None,
             }
         }
@@ -141,7 +149,15 @@ mod compute {
         mut reply: impl FnMut(usize, Measurement),
     ) -> Result<(), String> {
         match request {
-            Measure::Models { names, channels, size } => models(names, *channels, *size, device, host, reply).await,
+            Measure::Models { names, channels, size } => {
+                let specs = names.iter().map(|n| ModelSpec::from_name(n)).collect::<Result<Vec<_>, _>>()?;
+                let specs = specs.into_iter().map(|s| (if s.family == Family::Imagenet { 1000 } else { 10 }, s)).collect();
+                models(specs, *channels, *size, device, host, reply).await
+            }
+            Measure::Costs { models: specs, channels, size, classes } => {
+                let specs = specs.iter().map(|s| s.clone().checked().map(|s| (*classes, s))).collect::<Result<Vec<_>, _>>()?;
+                models(specs, *channels, *size, device, host, reply).await
+            }
             Measure::BlockGradients { cin, width, stride, skip, size, seed } => {
                 let anatomy = probes::block_anatomy(*cin, *width, *stride, *skip, *size, *seed, device).await.map_err(|e| e.to_string())?;
                 reply(0, Measurement::Block { anatomy });
@@ -152,24 +168,28 @@ mod compute {
                 reply(0, Measurement::Features { seen });
                 Ok(())
             }
+            Measure::ResidualStats { config, trained: after, images } => {
+                let (label, stats) = residuals(config, *after, *images, trained, corpus, device).await?;
+                reply(0, Measurement::Residuals { trained: *after, label, stats });
+                Ok(())
+            }
         }
     }
 
+    /// `(classes, spec)` per model, measured in order.
     async fn models(
-        names: &[String],
+        specs: Vec<(usize, ModelSpec)>,
         channels: usize,
         size: usize,
         device: &Device,
         host: &impl Host,
         mut reply: impl FnMut(usize, Measurement),
     ) -> Result<(), String> {
-        for (index, name) in names.iter().enumerate() {
+        for (index, (classes, spec)) in specs.into_iter().enumerate() {
             if host.cancelled() {
                 break;
             }
             host.yield_now().await;
-            let spec = ModelSpec::from_name(name)?;
-            let classes = if spec.family == Family::Imagenet { 1000 } else { 10 };
             let (info, forward_ms) =
                 probes::timed_model_info(&spec, channels, size, classes, device, &|| host.now_ms()).await.map_err(|e| e.to_string())?;
             reply(index, Measurement::Model { info, forward_ms });
@@ -202,6 +222,41 @@ mod compute {
         let x: Vec<f32> = normalise(pixels, &corpus.mean, &corpus.std, data.size * data.size).collect();
         let x = Tensor::<4>::from_data(TensorData::new(x, [1, data.channels, data.size, data.size]), device);
         probes::what_it_sees(&t.net, &t.spec, x, label.clone(), t.class_names.clone()).await.map_err(|e| e.to_string())
+    }
+
+    /// Residual statistics of every block on held-out images of `config`'s data, for the net `config`
+    /// starts from or for the trained one.
+    async fn residuals(
+        config: &ExperimentConfig,
+        after: bool,
+        images: usize,
+        trained: Option<&Trained>,
+        corpus: Option<&Corpus>,
+        device: &Device,
+    ) -> Result<(String, Vec<BlockStats>), String> {
+        config.validate()?;
+        let data = Dataset::prepare(&config.data, config.seed, corpus)?;
+        let held_out: Vec<usize> = (data.train_len..data.len()).take(images.clamp(1, 256)).collect();
+        if held_out.is_empty() {
+            return Err("the dataset has no held-out images".into());
+        }
+        let net = if after {
+            let t = trained.ok_or("no network has been trained in this tab yet: press Train first")?;
+            if t.spec != config.model.resolve(data.channels, data.classes) {
+                return Err(format!("the last net trained here is {}, not {}: train it first", t.label, config.label));
+            }
+            t.net.clone()
+        } else {
+            // Exactly the initial weights a run of `config` starts from (see `train_model`).
+            let ad = device.clone().autodiff();
+            ad.seed(config.seed);
+            Net::new(&config.model.resolve(data.channels, data.classes), &ad).valid()
+        };
+        let (x, _) = data.gather(&held_out);
+        let x = Tensor::<4>::from_data(TensorData::new(x, [held_out.len(), data.channels, data.size, data.size]), device);
+        let stats = probes::residual_stats(&net, x).await.map_err(|e| e.to_string())?;
+        let label = if after { format!("{} after training", config.label) } else { format!("{} at initialisation", config.label) };
+        Ok((label, stats))
     }
 
     /// The trained net with its weights, for the page to keep.

@@ -6,7 +6,7 @@ use burn::prelude::*;
 
 use super::experiment::RunError;
 use super::model::{BlockConfig, BlockKind, BlockTap, ModelSpec, Net, NetSpec, Skip};
-pub use super::report::{BlockAnatomy, BlockStats, FeatureMaps, ModelInfo, Seen, Stats, HIST_BINS};
+pub use super::report::{BlockAnatomy, BlockStats, FeatureMaps, ModelInfo, Seen, SkipWeights, Stats, HIST_BINS};
 
 /// The only way values leave the device: async, as the browser requires.
 pub async fn read_floats(t: Tensor<1>) -> Result<Vec<f32>, RunError> {
@@ -97,8 +97,28 @@ pub async fn residual_stats(model: &Net, x: Tensor<4>) -> Result<Vec<BlockStats>
             block,
             input: Stats::of(&read_floats(flat(t.input)).await?),
             residual: Stats::of(&read_floats(flat(t.residual)).await?),
+            sum: Stats::of(&read_floats(flat(t.sum)).await?),
             output: Stats::of(&read_floats(flat(t.output)).await?),
         });
+    }
+    Ok(out)
+}
+
+/// The learned channel weights of every block and the mean attention gate of every block on `x`
+/// (Exercise 5); empty lists for a net without such skips.
+pub async fn skip_weights(model: &Net, x: Tensor<4>) -> Result<SkipWeights, RunError> {
+    let mut out = SkipWeights::default();
+    for b in &model.blocks {
+        if let Some(w) = b.channel_weights() {
+            out.channel_weights.push(read_floats(w).await?);
+        }
+    }
+    let mut taps: Vec<BlockTap> = Vec::new();
+    let _ = model.valid().forward_tapped(x, Some(&mut taps));
+    for t in taps {
+        if let Some(g) = t.gate {
+            out.gate_means.push(read_floats(g.mean().reshape([1])).await?[0]);
+        }
     }
     Ok(out)
 }

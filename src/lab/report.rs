@@ -13,6 +13,9 @@ pub struct Stats {
     /// Fraction of exact zeros (sparsity).
     pub zero_frac: f32,
     pub mean_abs: f32,
+    /// L2 norm of all the values (‖F(x)‖ / ‖x‖ compares two of these).
+    #[serde(default)]
+    pub norm: f32,
     /// Counts in [`HIST_BINS`] equal-width bins from `min` to `max` (Exercise 3's distributions).
     pub histogram: Vec<u32>,
 }
@@ -34,6 +37,7 @@ impl Stats {
             max: values.iter().copied().fold(f32::NEG_INFINITY, f32::max),
             zero_frac: (values.iter().filter(|&&v| v == 0.0).count() as f64 / n) as f32,
             mean_abs: (values.iter().map(|&v| v.abs() as f64).sum::<f64>() / n) as f32,
+            norm: values.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt() as f32,
             histogram: histogram(values),
         }
     }
@@ -58,7 +62,31 @@ pub struct BlockStats {
     pub input: Stats,
     /// The residual branch exactly as it is added to the shortcut.
     pub residual: Stats,
+    /// F(x) + shortcut(x), before the block's activation.
+    #[serde(default)]
+    pub sum: Stats,
+    /// The block's output (after the activation, where the block has one).
     pub output: Stats,
+}
+
+impl BlockStats {
+    /// ‖F(x)‖ / ‖x‖: how large the residual is next to what it is added to.
+    pub fn ratio(&self) -> f32 {
+        if self.input.norm > 0.0 {
+            self.residual.norm / self.input.norm
+        } else {
+            0.0
+        }
+    }
+}
+
+/// What the weighted and gated skips learned (Exercise 5), one entry per block: the learned channel
+/// weights w in `x + w ⊙ F(x)`, and the mean attention gate on held-out images (empty where the net
+/// has neither).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct SkipWeights {
+    pub channel_weights: Vec<Vec<f32>>,
+    pub gate_means: Vec<f32>,
 }
 
 /// One block's output feature maps for the first image of `x`: `[channels, h, w]` values, row-major.
@@ -112,4 +140,31 @@ pub struct Seen {
     /// Softmax over the classes, with their names.
     pub probabilities: Vec<f32>,
     pub class_names: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Worked by hand: [0, 1, 2, -3].
+    #[test]
+    fn stats_by_hand() {
+        let s = Stats::of(&[0.0, 1.0, 2.0, -3.0]);
+        assert_eq!((s.mean, s.min, s.max, s.zero_frac, s.mean_abs), (0.0, -3.0, 2.0, 0.25, 1.5));
+        assert!((s.std - 3.5f32.sqrt()).abs() < 1e-6 && (s.norm - 14f32.sqrt()).abs() < 1e-6, "{s:?}");
+        // 20 bins of width 0.25 from -3: -3 → 0, 0 → 12, 1 → 16, 2 → the last bin.
+        let mut expected = vec![0u32; HIST_BINS];
+        for b in [0, 12, 16, 19] {
+            expected[b] += 1;
+        }
+        assert_eq!(s.histogram, expected);
+        let b = BlockStats {
+            block: 0,
+            input: Stats::of(&[3.0, 4.0]),
+            residual: Stats::of(&[0.5, 0.0]),
+            sum: Stats::default(),
+            output: Stats::default(),
+        };
+        assert!((b.ratio() - 0.1).abs() < 1e-6);
+    }
 }

@@ -16,7 +16,8 @@ use super::data::{Augment, Corpus, Dataset};
 use super::experiment::{EpochStats, Event, ExperimentConfig, RunError, StepStats, Summary};
 use super::gradients::{first_last_ratio, When};
 use super::model::Net;
-use super::probes::{count_params, grad_squares, layer_names, read_floats};
+use super::model::Skip;
+use super::probes::{count_params, grad_squares, layer_names, read_floats, skip_weights};
 use super::rng::Rng;
 
 /// Where a run reports to, and how it learns it should stop.
@@ -179,6 +180,12 @@ pub async fn train_model(
         elapsed_ms,
         images_per_sec: (step * batch) as f64 / (elapsed_ms / 1000.0).max(1e-9),
     };
+    // What weighted and gated skips learned, on up to 64 held-out images.
+    if matches!(config.model.skip, Skip::ChannelWeight | Skip::Attention | Skip::XAttention) && data.len() > data.train_len {
+        let idx: Vec<usize> = (data.train_len..data.len()).take(64).collect();
+        let (x, _) = to_tensors(data, data.gather(&idx), &device.clone().inner());
+        host.emit(Event::Skips(skip_weights(&model.valid(), x).await?));
+    }
     host.emit(Event::Done(summary.clone()));
     Ok((summary, model.valid()))
 }

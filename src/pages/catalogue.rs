@@ -92,10 +92,10 @@ page_table! {
         built(super::ex2::Ex2, views::ex2::Ex2Page);
     "Exercises", "Exercise 3 — Residual vs identity",
         "Distributions of x, F(x) and F(x)+x per block: how small and sparse are residuals?",
-        soon("ex3");
+        built(super::ex3::Ex3, views::ex3::Ex3Page);
     "Exercises", "Exercise 4 — Very deep networks",
         "Bottleneck ResNet-50/101/152: do they all train?",
-        soon("ex4");
+        built(super::ex4::Ex4, views::ex4::Ex4Page);
     "Exercises", "Exercise 5 — Skip variants",
         "Identity, channel weighting, attention and dense skips compared.",
         soon("ex5");

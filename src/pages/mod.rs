@@ -5,6 +5,8 @@ pub mod catalogue;
 pub mod data;
 pub mod ex1;
 pub mod ex2;
+pub mod ex3;
+pub mod ex4;
 pub mod export;
 pub mod page;
 pub mod part1;

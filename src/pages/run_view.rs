@@ -28,6 +28,8 @@ pub struct Series {
     pub layer_grads: Vec<Vec<f32>>,
     pub summary: Option<Summary>,
     pub failed: Option<String>,
+    /// What weighted or gated skips learned (Exercise 5).
+    pub skips: Option<crate::lab::report::SkipWeights>,
 }
 
 impl Series {
@@ -126,6 +128,7 @@ impl RunView {
                     }
                     Event::Epoch(e) => s.epochs.push(e.clone()),
                     Event::Done(summary) => s.summary = Some(summary.clone()),
+                    Event::Skips(w) => s.skips = Some(w.clone()),
                     Event::Failed { reason } => s.failed = Some(reason.clone()),
                 }
             }

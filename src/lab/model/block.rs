@@ -52,17 +52,19 @@ pub struct SqueezeExcite {
 }
 
 impl SqueezeExcite {
-    fn new(c: usize, device: &Device) -> Self {
-        let hidden = (c / 4).max(2);
-        Self { fc1: LinearConfig::new(c, hidden).init(device), fc2: LinearConfig::new(hidden, c).init(device) }
+    /// A gate for `cout` channels read from a tensor of `cin` channels.
+    fn new(cin: usize, cout: usize, device: &Device) -> Self {
+        let hidden = (cout / 4).max(2);
+        Self { fc1: LinearConfig::new(cin, hidden).init(device), fc2: LinearConfig::new(hidden, cout).init(device) }
     }
 
-    /// `[b, c, h, w]` → gate `[b, c, 1, 1]`.
+    /// `[b, cin, h, w]` → gate `[b, cout, 1, 1]`.
     fn gate(&self, f: &Tensor<4>) -> Tensor<4> {
         let [b, c, _, _] = f.dims();
-        let s = f.clone().mean_dims(&[2, 3]).reshape([b, c]); // [b, c]
-        let a = activation::sigmoid(self.fc2.forward(activation::relu(self.fc1.forward(s))));
-        a.reshape([b, c, 1, 1])
+        let s = f.clone().mean_dims(&[2, 3]).reshape([b, c]); // [b, cin]
+        let a = activation::sigmoid(self.fc2.forward(activation::relu(self.fc1.forward(s)))); // [b, cout]
+        let cout = a.dims()[1];
+        a.reshape([b, cout, 1, 1])
     }
 }
 
@@ -72,7 +74,11 @@ impl SqueezeExcite {
 pub struct BlockTap {
     pub input: Tensor<4>,
     pub residual: Tensor<4>,
+    /// F(x) + shortcut(x), before the block's activation.
+    pub sum: Tensor<4>,
     pub output: Tensor<4>,
+    /// The attention variants' gate on F(x), `[b, c, 1, 1]`.
+    pub gate: Option<Tensor<4>>,
 }
 
 #[derive(Module, Debug)]
@@ -89,6 +95,8 @@ pub struct Block {
     pool: Option<MaxPool2d>,
     channel_weight: Option<Param<Tensor<1>>>,
     se: Option<SqueezeExcite>,
+    /// Exercise 5's attention: the gate on F(x) read from x.
+    se_x: Option<SqueezeExcite>,
     /// Dense variant's second path G(x): one 3×3 conv + BN.
     g_conv: Option<Conv2d>,
     g_bn: Option<BatchNorm>,
@@ -154,7 +162,8 @@ impl BlockConfig {
         let pool =
             (skip.has_shortcut() && option_a && stride != 1).then(|| MaxPool2dConfig::new([1, 1]).with_strides([stride, stride]).init());
         let channel_weight = (skip == Skip::ChannelWeight).then(|| Initializer::Constant { value: 0.5 }.init([cout], device));
-        let se = (skip == Skip::Attention).then(|| SqueezeExcite::new(cout, device));
+        let se = (skip == Skip::Attention).then(|| SqueezeExcite::new(cout, cout, device));
+        let se_x = (skip == Skip::XAttention).then(|| SqueezeExcite::new(cin, cout, device));
         let dense = skip == Skip::Dense;
         Block {
             conv1,
@@ -167,6 +176,7 @@ impl BlockConfig {
             pool,
             channel_weight,
             se,
+            se_x,
             g_conv: dense.then(|| conv(cin, cout, 3, stride, device)),
             g_bn: dense.then(|| bn(cout, device)),
             in_channels: cin,
@@ -180,6 +190,11 @@ impl BlockConfig {
 }
 
 impl Block {
+    /// The learned weight per channel of `x + w ⊙ F(x)`, for the channel-weighting variant.
+    pub fn channel_weights(&self) -> Option<Tensor<1>> {
+        self.channel_weight.as_ref().map(|w| w.val())
+    }
+
     /// Sets the last BatchNorm of F to γ = β = 0, so the block starts as its shortcut alone
     /// (torchvision's `zero_init_residual`; with an identity skip the block is then the identity on x ≥ 0).
     pub fn zero_residual(mut self) -> Self {
@@ -286,9 +301,14 @@ impl Block {
         let input = x.clone();
         let f = self.branch(x.clone()); // [b, cout, h', w']
                                         // The residual as it is added: weighted/gated variants scale F(x) first.
-        let residual = match (&self.channel_weight, &self.se) {
+        let gate = match (&self.se, &self.se_x) {
+            (Some(se), _) => Some(se.gate(&f)),
+            (_, Some(se)) => Some(se.gate(&x)),
+            _ => None,
+        };
+        let residual = match (&self.channel_weight, &gate) {
             (Some(w), _) => f.clone() * w.val().reshape([1, self.out_channels, 1, 1]),
-            (_, Some(se)) => f.clone() * se.gate(&f),
+            (_, Some(a)) => f.clone() * a.clone(),
             _ => f,
         };
         let mut sum = residual.clone();
@@ -298,10 +318,11 @@ impl Block {
         if let (Some(gc), Some(gb)) = (&self.g_conv, &self.g_bn) {
             sum = sum + gb.forward(gc.forward(x));
         }
+        let pre_act = tap.is_some().then(|| sum.clone());
         // Pre-activation blocks leave the sum un-activated: a clean identity path.
         let out = if self.preact || !self.post_act { sum } else { apply_act(self.act, sum) };
         if let Some(taps) = tap {
-            taps.push(BlockTap { input, residual, output: out.clone() });
+            taps.push(BlockTap { input, residual, sum: pre_act.unwrap_or_else(|| out.clone()), output: out.clone(), gate });
         }
         out
     }

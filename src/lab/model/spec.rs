@@ -15,14 +15,18 @@ pub enum Skip {
     Projection,
     /// `x + w ⊙ F(x)` with a learned weight per channel (starts at 0.5).
     ChannelWeight,
-    /// `x + a ⊙ F(x)` with squeeze-and-excitation channel attention a computed from F(x).
+    /// `x + a ⊙ F(x)` with squeeze-and-excitation channel attention a computed from F(x) ("SE on the
+    /// residual", as SE-ResNet does).
     Attention,
+    /// `x + a(x) ⊙ F(x)` with the gate a computed from the block's input x (Exercise 5's attention).
+    XAttention,
     /// `x + F(x) + G(x)` with a second, single-conv path G.
     Dense,
 }
 
 impl Skip {
-    pub const ALL: [Skip; 6] = [Skip::None, Skip::Identity, Skip::Projection, Skip::ChannelWeight, Skip::Attention, Skip::Dense];
+    pub const ALL: [Skip; 7] =
+        [Skip::None, Skip::Identity, Skip::Projection, Skip::ChannelWeight, Skip::Attention, Skip::XAttention, Skip::Dense];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -31,6 +35,7 @@ impl Skip {
             Skip::Projection => "projection",
             Skip::ChannelWeight => "channel_weight",
             Skip::Attention => "attention",
+            Skip::XAttention => "x_attention",
             Skip::Dense => "dense",
         }
     }
@@ -321,7 +326,59 @@ impl ModelSpec {
     }
 }
 
+/// A training step's memory, estimated from the plan (bytes, f32).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MemoryEstimate {
+    /// Weights, their gradients and the optimiser's momentum: three copies of the parameters.
+    pub params_bytes: u64,
+    /// Activations kept for the backward pass, for the whole batch.
+    pub activation_bytes: u64,
+}
+
+impl MemoryEstimate {
+    pub fn total(&self) -> u64 {
+        self.params_bytes + self.activation_bytes
+    }
+}
+
 impl NetSpec {
+    /// Values every image leaves behind in the forward pass for the backward pass: each conv's
+    /// output, its BatchNorm's output and its activation (three tensors of the conv's output size),
+    /// at input side `size`. An estimate: it ignores the skips' small extras and allocator overhead.
+    pub fn activation_floats(&self, size: usize) -> u64 {
+        let out = |s: usize, k: usize, stride: usize| (s + 2 * (k / 2) - k) / stride + 1;
+        let (k, stride, w0, pool) = match self.stem {
+            Stem::Small { width } => (3, 1, width, false),
+            Stem::Large { width } => (7, 2, width, true),
+        };
+        let mut s = out(size, k, stride);
+        let mut total = 3 * (w0 * s * s) as u64;
+        if pool {
+            s = (s + 2 - 3) / 2 + 1;
+        }
+        let mut c = w0;
+        for stage in &self.stages {
+            for i in 0..stage.blocks {
+                let st = if i == 0 { stage.stride } else { 1 };
+                let (w, cout) = (stage.width, stage.width * self.block.expansion());
+                let s2 = out(s, 3, st);
+                total += match self.block {
+                    BlockKind::Basic => 3 * (w * s2 * s2 + cout * s2 * s2) as u64,
+                    // 1×1 at the input size, then the strided 3×3 and the 1×1 expand at the output size.
+                    BlockKind::Bottleneck => 3 * (w * s * s + w * s2 * s2 + cout * s2 * s2) as u64,
+                };
+                s = s2;
+                c = cout;
+            }
+        }
+        total + c as u64
+    }
+
+    /// Memory for one training step at `batch` images of side `size`.
+    pub fn memory(&self, batch: usize, size: usize) -> MemoryEstimate {
+        MemoryEstimate { params_bytes: 3 * 4 * self.params() as u64, activation_bytes: 4 * batch as u64 * self.activation_floats(size) }
+    }
+
     /// Learnable parameters, counted from the plan without building the net (the UI has no burn).
     /// Tested equal to the built net's count for every catalogue model and variant.
     pub fn params(&self) -> usize {
@@ -351,7 +408,9 @@ impl NetSpec {
                 };
                 let shape_changes = stride != 1 || c != cout;
                 total += match self.skip {
-                    Skip::Projection | Skip::ChannelWeight | Skip::Attention | Skip::Dense if shape_changes => conv(c, cout, 1) + bn(cout),
+                    Skip::Projection | Skip::ChannelWeight | Skip::Attention | Skip::XAttention | Skip::Dense if shape_changes => {
+                        conv(c, cout, 1) + bn(cout)
+                    }
                     _ => 0,
                 };
                 total += match self.skip {
@@ -359,6 +418,10 @@ impl NetSpec {
                     Skip::Attention => {
                         let h = (cout / 4).max(2);
                         cout * h + h + h * cout + cout
+                    }
+                    Skip::XAttention => {
+                        let h = (cout / 4).max(2);
+                        c * h + h + h * cout + cout
                     }
                     Skip::Dense => conv(c, cout, 3) + bn(cout),
                     _ => 0,
@@ -419,6 +482,22 @@ pub fn catalogue() -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn activations_by_hand() {
+        // CIFAR ResNet-8, width 4, 8×8: stem 3·4·64; stage 1 3·(4·64 + 4·64); stage 2 (4×4) 3·(8·16 + 8·16);
+        // stage 3 (2×2) 3·(16·4 + 16·4); plus the pooled 16 features.
+        let spec = ModelSpec::new(Family::Cifar, 8, Skip::Identity).with_width(4).resolve(3, 10);
+        assert_eq!(spec.activation_floats(8), 768 + 1536 + 768 + 384 + 16);
+        let m = spec.memory(32, 8);
+        assert_eq!(m.params_bytes, 12 * spec.params() as u64);
+        assert_eq!(m.activation_bytes, 4 * 32 * 3472);
+        assert_eq!(spec.memory(64, 8).activation_bytes, 2 * m.activation_bytes);
+        // Bottleneck nets at 224 px: ResNet-152 needs more than ResNet-50.
+        let r50 = ModelSpec::from_name("resnet50").unwrap().resolve(3, 1000).activation_floats(224);
+        let r152 = ModelSpec::from_name("resnet152").unwrap().resolve(3, 1000).activation_floats(224);
+        assert!(r152 > 2 * r50 && r50 > 10_000_000, "{r50} {r152}");
+    }
 
     #[test]
     fn names_resolve() {
