@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::chart::{Line, LineChart};
 use super::controls::{Readout, Select, Slider};
+use super::epoch_charts::EpochCharts;
 use super::page::{use_page_state, Controls, Lede, PageShell};
 use super::progress::Progress;
 use super::run_details::RunDetails;
@@ -159,10 +160,7 @@ pub fn Ex1Page() -> impl IntoView {
                 </div>
             </Controls>
             <Progress run=runs.view on_cancel=move || runs.cancel() />
-            <div class="two-col">
-                <LineChart lines=runs.epoch_lines(|e| e.train_loss) title="Training loss per epoch" x_desc="epoch" y_desc="cross-entropy loss" testid="loss-chart" />
-                <LineChart lines=runs.epoch_lines(|e| e.val_accuracy * 100.0) title="Held-out accuracy per epoch" x_desc="epoch" y_desc="accuracy (%)" testid="acc-chart" />
-            </div>
+            <EpochCharts runs=runs />
             <LineChart lines=edge_lines title="First and last weight layer's gradient norm, every step" x_desc="step" y_desc="‖∇W‖" log_y=true testid="edge-chart" />
             <LineChart lines=ratio_lines title="First layer's gradient norm ÷ last layer's, every step" x_desc="step" y_desc="ratio" log_y=true testid="ratio-chart" />
             <Readout title="What this run shows" sentences=Signal::derive(sentences)><RunDetails run=runs.view /></Readout>

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::chart::{Line, LineChart};
 use super::controls::{Readout, Select, Slider};
+use super::epoch_charts::EpochCharts;
 use super::gradient_profiles::GradientProfiles;
 use super::page::{use_page_state, Controls, Lede, PageShell};
 use super::progress::Progress;
@@ -103,10 +104,7 @@ pub fn Ex2Page() -> impl IntoView {
                 </div>
             </Controls>
             <Progress run=runs.view on_cancel=move || runs.cancel() />
-            <div class="two-col">
-                <LineChart lines=runs.epoch_lines(|e| e.train_loss) title="Training loss per epoch" x_desc="epoch" y_desc="cross-entropy loss" testid="loss-chart" />
-                <LineChart lines=runs.epoch_lines(|e| e.val_accuracy * 100.0) title="Held-out accuracy per epoch" x_desc="epoch" y_desc="accuracy (%)" testid="acc-chart" />
-            </div>
+            <EpochCharts runs=runs />
             <h2>"Gradient flow: every weight layer, input → output"</h2>
             <GradientProfiles runs=runs />
             <Readout title="What this run shows" sentences=Signal::derive(sentences)><RunDetails run=runs.view /></Readout>

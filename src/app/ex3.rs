@@ -12,12 +12,12 @@ use super::progress::Progress;
 use super::run_details::RunDetails;
 use super::runs::Runs;
 use super::training_controls::TrainingControls;
-use super::worker_client;
+use super::{session_storage, worker_client, SAVED_NET_KEY};
 use crate::lab::report::{BlockStats, Stats};
 use crate::pages::ex3::{readout, Ex3, IMAGES};
 use crate::pages::page::PageState;
 use crate::pages::run_view::Phase;
-use crate::protocol::{FromWorker, Measurement};
+use crate::protocol::{FromWorker, Measurement, SavedNet};
 
 type Measured = RwSignal<Option<Vec<BlockStats>>>;
 
@@ -58,6 +58,30 @@ pub fn Ex3Page() -> impl IntoView {
     let after: Measured = RwSignal::new(None);
     let error = RwSignal::new(None::<String>);
 
+    // A net Part 4 trained in this tab: it can be looked inside without training here.
+    let saved: Option<SavedNet> = session_storage()
+        .and_then(|s| s.get_item(SAVED_NET_KEY).ok().flatten())
+        .and_then(|j| serde_json::from_str::<SavedNet>(&j).ok())
+        .filter(|s| s.model.family == crate::lab::model::Family::Cifar && s.model.skip.has_shortcut());
+    let saved_label = saved.as_ref().map(|s| s.label.clone());
+    let use_saved = move || {
+        let Some(saved) = saved.clone() else { return };
+        init.set(None);
+        after.set(None);
+        error.set(None);
+        let request = settings.with_untracked(|s| s.measure_saved(&saved));
+        worker_client::load_net(saved, move |msg| match msg {
+            FromWorker::NetLoaded { .. } => {
+                worker_client::measure_as("residuals-after", request.clone(), move |msg| match msg {
+                    FromWorker::Measured { result: Measurement::Residuals { stats, .. }, .. } => after.set(Some(stats.clone())),
+                    FromWorker::Finished { error: Some(e), .. } => error.set(Some(e.clone())),
+                    _ => {}
+                });
+            }
+            FromWorker::Finished { error: Some(e), .. } => error.set(Some(e.clone())),
+            _ => {}
+        });
+    };
     let train = move |_| {
         init.set(None);
         after.set(None);
@@ -133,6 +157,11 @@ pub fn Ex3Page() -> impl IntoView {
                 <TrainingControls settings=settings get=|s: &Ex3| &s.train set=|s: &mut Ex3| &mut s.train running=running />
                 <div class="actions">
                     <button type="button" class="primary" data-testid="train" prop:disabled=running on:click=train>"Train and measure"</button>
+                    {saved_label.map(|l| view! {
+                        <button type="button" data-testid="use-part4" prop:disabled=running on:click=move |_| use_saved()>
+                            {format!("Look inside {l} (trained on Part 4 in this tab)")}
+                        </button>
+                    })}
                 </div>
             </Controls>
             <Progress run=runs.view on_cancel=move || runs.cancel() />

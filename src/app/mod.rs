@@ -4,6 +4,7 @@
 mod bar_chart;
 mod chart;
 mod controls;
+mod epoch_charts;
 mod export;
 mod gallery;
 mod gradient_profiles;
@@ -20,6 +21,7 @@ pub(crate) mod ex1;
 pub(crate) mod ex2;
 pub(crate) mod ex3;
 pub(crate) mod ex4;
+pub(crate) mod ex5;
 pub(crate) mod part1;
 pub(crate) mod part2;
 pub(crate) mod part3;

@@ -98,7 +98,7 @@ page_table! {
         built(super::ex4::Ex4, views::ex4::Ex4Page);
     "Exercises", "Exercise 5 — Skip variants",
         "Identity, channel weighting, attention and dense skips compared.",
-        soon("ex5");
+        built(super::ex5::Ex5, views::ex5::Ex5Page);
     "Exercises", "Bonus — Searching skip patterns",
         "A small evolutionary search over which blocks get shortcuts.",
         soon("nas");

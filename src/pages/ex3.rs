@@ -74,6 +74,12 @@ impl Ex3 {
         self.train.config(ModelSpec::new(Family::Cifar, self.depth, Skip::Identity).with_width(self.width))
     }
 
+    /// The measurement of a net saved in this tab (Part 4's), on its own data's held-out images.
+    pub fn measure_saved(&self, saved: &crate::lab::measure::SavedNet) -> Measure {
+        let config = ExperimentConfig { label: saved.label.clone(), model: saved.model.clone(), data: saved.data.clone(), ..self.config() };
+        Measure::ResidualStats { config, trained: true, images: IMAGES }
+    }
+
     /// The measurement before (`trained: false`) or after the run.
     pub fn measure(&self, trained: bool) -> Measure {
         Measure::ResidualStats { config: self.config(), trained, images: IMAGES }

@@ -11,6 +11,15 @@ pub fn series_csv<'a>(x: &str, y: &str, series: impl IntoIterator<Item = (&'a st
     out
 }
 
+/// `label,<value>` then one row per bar.
+pub fn bars_csv<'a>(value: &str, bars: impl IntoIterator<Item = (&'a str, f64)>) -> String {
+    let mut out = format!("label,{}\n", field(if value.is_empty() { "value" } else { value }));
+    for (label, v) in bars {
+        out.push_str(&format!("{},{v}\n", field(label)));
+    }
+    out
+}
+
 fn field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -35,6 +44,7 @@ mod tests {
         let b = [(1.0, 0.5)];
         let csv = series_csv("step", "loss", [("Plain-20", &a[..]), ("ResNet, 20", &b[..])]);
         assert_eq!(csv, "series,step,loss\nPlain-20,1,2.5\nPlain-20,2,2\n\"ResNet, 20\",1,0.5\n");
+        assert_eq!(bars_csv("", [("a, b", 2.0), ("c", 0.5)]), "label,value\n\"a, b\",2\nc,0.5\n");
         assert_eq!(file_name("Training loss per step (‖∇‖)", "csv"), "resnet-lab-training-loss-per-step.csv");
     }
 }

@@ -7,6 +7,7 @@ pub mod ex1;
 pub mod ex2;
 pub mod ex3;
 pub mod ex4;
+pub mod ex5;
 pub mod export;
 pub mod page;
 pub mod part1;

@@ -1,5 +1,6 @@
 // Exercise 3 in headless Chromium: a small ResNet trained on the CPU backend, its residual statistics
 // measured at initialisation and after training; then the same on WebGPU with a tiny net.
+import fs from 'node:fs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useSite, openPage, screenshot, canvasHasInk } from './harness.mjs';
@@ -35,6 +36,11 @@ test('Exercise 3: x, F(x) and F(x)+x per block, before and after training, from 
   const [hx, hf, hs] = [await count('hist-x'), await count('hist-f'), await count('hist-sum')];
   assert.ok(hx > 0 && hf === hs, `${hx} ${hf} ${hs}`);
   assert.ok(await canvasHasInk(page, '[data-testid=ratio-chart]') > 50);
+  // A histogram's data as CSV: a header and its 20 bins.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=hist-x-csv]')]);
+  const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
+  assert.equal(csv[0], 'label,values');
+  assert.equal(csv.length, 21);
   assert.match(await page.textContent('[data-testid=readout]'), /Mean ‖F\(x\)‖\/‖x‖ over the blocks went from [0-9.e-]+ at initialisation to [0-9.e-]+ after training/);
   // Another block through the picker, with the keyboard.
   await page.focus('#block');

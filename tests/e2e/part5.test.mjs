@@ -87,5 +87,13 @@ test('Part 5 looks inside the net trained on Part 4 in the same tab', async () =
   assert.deepEqual(await page.$$eval('[data-testid=maps] figure', (fs) => fs.map((f) => f.dataset.shape)), ['4x28x28', '8x14x14', '16x7x7']);
   assert.match(await page.textContent('[data-testid=readout]'), /ResNet-8 says/);
   assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'idle', 'nothing was trained on Part 5');
+
+  // Exercise 3 in the same tab measures the residuals of Part 4's net without training anything.
+  await page.goto(`${site.base}?page=ex3&backend=cpu`);
+  await page.waitForSelector('[data-testid=use-part4]', { timeout: 60_000 });
+  await page.click('[data-testid=use-part4]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=ratio-chart] .legend li').length === 1, null, { timeout: 120_000 });
+  assert.deepEqual(await page.$$eval('[data-testid=ratio-chart] .legend li', (lis) => lis.map((li) => [li.dataset.series, Number(li.dataset.points)])), [['after training', 3]]);
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'idle', 'nothing was trained on Exercise 3');
   assert.deepEqual(page.errors, []);
 });
