@@ -141,6 +141,9 @@ pub struct Summary {
     pub first_last_ratio_late: f32,
     pub elapsed_ms: f64,
     pub images_per_sec: f64,
+    /// Classes of the data: guessing scores ln(classes) loss and 1/classes accuracy.
+    #[serde(default)]
+    pub classes: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

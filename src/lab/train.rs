@@ -179,6 +179,7 @@ pub async fn train_model(
         first_last_ratio_late: first_last_ratio(&edges, When::Late).unwrap_or(0.0),
         elapsed_ms,
         images_per_sec: (step * batch) as f64 / (elapsed_ms / 1000.0).max(1e-9),
+        classes: data.classes,
     };
     // What weighted and gated skips learned, on up to 64 held-out images.
     if matches!(config.model.skip, Skip::ChannelWeight | Skip::Attention | Skip::XAttention) && data.len() > data.train_len {

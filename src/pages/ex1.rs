@@ -232,7 +232,7 @@ pub fn readout(series: &[Series]) -> Vec<String> {
         mb.final_val_accuracy * 100.0,
         (mb.final_val_accuracy - ma.final_val_accuracy) * 100.0
     ));
-    out.extend(super::readouts::gradient_stories(series));
+    out.extend(super::readouts::run_notes(series));
     let first = |s: &Series, w: When| s.profile(w).first().copied();
     if let (Some(ga), Some(gb)) = (first(a, When::Late), first(b, When::Late)) {
         let w = When::Late.describe(b.layer_grads.len());

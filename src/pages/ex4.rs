@@ -163,6 +163,7 @@ pub fn readout(series: &[Series]) -> Vec<String> {
         .map(|(s, m)| format!("{} {:.1}%", s.label.split(' ').next().unwrap_or(&s.label), m.final_val_accuracy * 100.0))
         .collect();
     out.push(format!("Held-out accuracy: {}.", acc.join(", ")));
+    out.extend(series.iter().filter_map(super::readouts::chance_note));
     out
 }
 

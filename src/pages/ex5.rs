@@ -212,6 +212,7 @@ pub fn readout(variants: &[Skip], series: &[Series], held_out: usize) -> Vec<Str
             format!("{} beat identity by {gap:.1} points, more than the ±{noise:.1} points of noise on this run.", best.0.name())
         });
     }
+    out.extend(series.iter().filter_map(super::readouts::chance_note));
     if seeds == 1 {
         out.push(format!("One seed and {held_out} held-out images: repeat with 3 seeds before trusting small gaps."));
     }

@@ -141,7 +141,7 @@ pub fn readout(series: &[super::run_view::Series]) -> Vec<String> {
             format!("Depth and final loss did not line up here: the deepest network ({}) did not end worst; {} did.", deepest.0, hi.0)
         });
     }
-    out.extend(super::readouts::gradient_stories(series));
+    out.extend(super::readouts::run_notes(series));
     out
 }
 

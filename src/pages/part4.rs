@@ -105,7 +105,7 @@ pub fn readout(s: &Series) -> Vec<String> {
             name(imax)
         ));
     }
-    out.extend(super::readouts::gradient_stories(std::slice::from_ref(s)));
+    out.extend(super::readouts::run_notes(std::slice::from_ref(s)));
     out.push(format!(
         "Loss {:.3} → {:.3}; held-out accuracy {:.1}% after {} steps.",
         m.first_loss,

@@ -132,7 +132,7 @@ pub fn readout(series: &[Series]) -> Vec<String> {
             " — here the shortcuts did not raise the early layers' share (with BatchNorm, the plain net's gradients need not vanish)."
         }
     ));
-    out.extend(super::readouts::gradient_stories(series));
+    out.extend(super::readouts::run_notes(series));
     out
 }
 

@@ -64,6 +64,34 @@ pub fn gradient_story(s: &Series) -> Option<(String, bool)> {
     Some((text, init > 1.0 || late >= 1.0))
 }
 
+/// "did not learn (chance level)" for a finished series whose final training loss is within 5% of
+/// guessing's ln(classes), or whose held-out accuracy is under 1.2 × guessing's 1/classes.
+pub fn chance_note(s: &Series) -> Option<String> {
+    let m = s.summary.as_ref()?;
+    if m.classes < 2 {
+        return None;
+    }
+    let (loss, acc) = ((m.classes as f32).ln(), 1.0 / m.classes as f32);
+    (m.final_loss >= 0.95 * loss || m.final_val_accuracy <= 1.2 * acc).then(|| {
+        format!(
+            "{} did not learn (chance level): final training loss {:.3} against {:.3} (ln {}) for guessing, held-out accuracy {:.1}% against {:.0}%.",
+            s.label,
+            m.final_loss,
+            loss,
+            m.classes,
+            m.final_val_accuracy * 100.0,
+            acc * 100.0
+        )
+    })
+}
+
+/// The chance-level notes, then [`gradient_stories`]: what every training page says about its series.
+pub fn run_notes(series: &[Series]) -> Vec<String> {
+    let mut out: Vec<String> = series.iter().filter_map(chance_note).collect();
+    out.extend(gradient_stories(series));
+    out
+}
+
 /// [`gradient_story`] for every finished series, then [`BATCHNORM_NOTE`] once if any contradicted
 /// the vanishing-gradient picture.
 pub fn gradient_stories(series: &[Series]) -> Vec<String> {
@@ -104,5 +132,16 @@ mod tests {
         let (text, _) = gradient_story(&series(vec![vec![3.0, 1.0]; 6])).unwrap();
         assert!(text.contains("nothing vanished"), "{text}");
         assert_eq!((sig3(0.0123456), sig3(504.4), sig3(3.0e-5)), ("0.0123".into(), "504".into(), "3.00e-5".into()));
+    }
+
+    #[test]
+    fn chance_level_is_named_exactly_when_it_holds() {
+        let s = |loss: f32, acc: f32| Series::finished_for_test("Plain-56", loss, acc, 1.0);
+        // ln 10 = 2.303: a loss of 2.267 is within 5% of guessing.
+        let note = chance_note(&s(2.267, 0.3)).unwrap();
+        assert!(note.contains("did not learn (chance level)") && note.contains("2.303 (ln 10)"), "{note}");
+        assert!(chance_note(&s(1.5, 0.11)).is_some(), "11% held-out accuracy is chance for 10 classes");
+        assert!(chance_note(&s(1.5, 0.4)).is_none());
+        assert_eq!(run_notes(&[s(1.5, 0.4), s(2.3, 0.1)]).iter().filter(|n| n.contains("chance level")).count(), 1);
     }
 }

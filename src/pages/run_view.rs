@@ -52,6 +52,7 @@ impl Series {
                 first_last_ratio_late: ratio,
                 elapsed_ms: 1.0,
                 images_per_sec: 1.0,
+                classes: 10,
             }),
             layer_grads,
             ..Series::default()

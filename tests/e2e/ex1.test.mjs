@@ -37,6 +37,13 @@ test('Exercise 1: two plain nets, gradients per step on a log axis, a depth swee
   const readout = await page.textContent('[data-testid=readout]');
   assert.match(readout, /Training loss in the last epoch: PlainConvNet\(2\) [0-9.]+, PlainConvNet\(8\) [0-9.]+/);
   assert.match(readout, /Held-out accuracy: PlainConvNet\(2\) [0-9.]+%/);
+  // "did not learn (chance level)" appears exactly for the series at chance (10 classes: ln 10, 10%).
+  {
+    const all = await page.$$eval('[data-testid=details] li', (lis) => lis.map((li) => ({ s: li.dataset.series, loss: Number(li.dataset.finalLoss), acc: Number(li.dataset.valAcc) })));
+    const said = await page.textContent('[data-testid=readout]');
+    for (const d of all) assert.equal(said.includes(`${d.s} did not learn (chance level)`), d.loss >= 0.95 * Math.log(10) || d.acc <= 0.12, JSON.stringify(d));
+  }
+
 
   // CSV: every series of the chart, one row per point.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=edge-chart-csv]')]);

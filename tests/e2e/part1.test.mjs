@@ -78,6 +78,12 @@ test('Part 1 on the CPU: two depths train live, losses fall, the page never free
   assert.ok(await canvasHasInk(page, '[data-testid=loss-chart]') > 200, 'loss chart has curves');
   assert.ok(await canvasHasInk(page, '[data-testid=grad-chart]') > 100, 'gradient chart has curves');
   assert.match(await page.textContent('[data-testid=readout]'), /Training loss in the last epoch: Plain-4 [0-9.]+, Plain-20 [0-9.]+/);
+  // "did not learn (chance level)" appears exactly for the series at chance (10 classes: ln 10, 10%).
+  {
+    const all = await page.$$eval('[data-testid=details] li', (lis) => lis.map((li) => ({ s: li.dataset.series, loss: Number(li.dataset.finalLoss), acc: Number(li.dataset.valAcc) })));
+    const said = await page.textContent('[data-testid=readout]');
+    for (const d of all) assert.equal(said.includes(`${d.s} did not learn (chance level)`), d.loss >= 0.95 * Math.log(10) || d.acc <= 0.12, JSON.stringify(d));
+  }
   const longTasks = await page.evaluate(() => window.__longTasks);
   const worst = Math.max(0, ...longTasks);
   console.log(`main-thread long tasks during training: ${longTasks.length}, longest ${worst.toFixed(0)} ms`);
