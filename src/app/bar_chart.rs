@@ -8,8 +8,8 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 
 use super::chart::{ticks, y_axis_labels, PALETTE};
-use super::export::{download_png, download_text};
-use crate::pages::export::{bars_csv, file_name};
+use super::export::ExportButtons;
+use crate::pages::export::bars_csv;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bar {
@@ -75,23 +75,12 @@ pub fn BarChart(
             draw(c, &bs, y_desc, log_y);
         }
     });
-    let csv = move |_| {
-        let text = bars.with_untracked(|bs| bars_csv(y_desc, bs.iter().map(|b| (b.label.as_str(), b.value))));
-        download_text(&file_name(title.get_untracked(), "csv"), "text/csv", &text);
-    };
-    let png = move |_| {
-        if let Some(c) = canvas.get_untracked() {
-            download_png(&file_name(title.get_untracked(), "png"), &c);
-        }
-    };
+    let csv = move || bars.with_untracked(|bs| bars_csv(y_desc, bs.iter().map(|b| (b.label.as_str(), b.value))));
     view! {
         <figure class="chart" data-testid=testid>
             <figcaption>
                 {move || title.get()}
-                <span class="chart-export">
-                    <button type="button" class="small" data-testid=format!("{testid}-png") aria-label=move || format!("Download “{}” as PNG", title.get()) on:click=png>"PNG"</button>
-                    <button type="button" class="small" data-testid=format!("{testid}-csv") aria-label=move || format!("Download the data of “{}” as CSV", title.get()) on:click=csv>"CSV"</button>
-                </span>
+                <ExportButtons testid=testid title=Signal::derive(move || title.get().to_string()) canvas=canvas csv=csv />
             </figcaption>
             <canvas node_ref=canvas width="760" height="300" role="img" aria-label=move || title.get()></canvas>
             <details>

@@ -11,8 +11,8 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 
-use super::export::{download_png, download_text};
-use crate::pages::export::{file_name, series_csv};
+use super::export::ExportButtons;
+use crate::pages::export::series_csv;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Line {
@@ -161,23 +161,12 @@ pub fn LineChart(
     });
     // Full precision for tests and screen readers; four decimals on screen.
     let fmt = |v: Option<f32>| v.map(|v| format!("{v}")).unwrap_or_default();
-    let csv = move |_| {
-        let text = lines.with_untracked(|ls| series_csv(x_desc, y_desc, ls.iter().map(|l| (l.label.as_str(), l.points.as_slice()))));
-        download_text(&file_name(&title.get_untracked(), "csv"), "text/csv", &text);
-    };
-    let png = move |_| {
-        if let Some(c) = canvas.get_untracked() {
-            download_png(&file_name(&title.get_untracked(), "png"), &c);
-        }
-    };
+    let csv = move || lines.with_untracked(|ls| series_csv(x_desc, y_desc, ls.iter().map(|l| (l.label.as_str(), l.points.as_slice()))));
     view! {
         <figure class="chart" data-testid=testid>
             <figcaption>
                 {move || title.get()}
-                <span class="chart-export">
-                    <button type="button" class="small" data-testid=format!("{testid}-png") aria-label=move || format!("Download “{}” as PNG", title.get()) on:click=png>"PNG"</button>
-                    <button type="button" class="small" data-testid=format!("{testid}-csv") aria-label=move || format!("Download the data of “{}” as CSV", title.get()) on:click=csv>"CSV"</button>
-                </span>
+                <ExportButtons testid=testid title=title canvas=canvas csv=csv />
             </figcaption>
             <canvas node_ref=canvas width="760" height="340" role="img" aria-label=move || title.get()></canvas>
             <ul class="legend">

@@ -1,6 +1,10 @@
 //! Downloads: a chart's canvas as PNG and its data as CSV (every chart offers both), any text file.
 
+use leptos::html::Canvas;
+use leptos::prelude::*;
 use wasm_bindgen::JsCast;
+
+use crate::pages::export::file_name;
 
 /// Offers `text` as a file download.
 pub fn download_text(name: &str, mime: &str, text: &str) -> Option<()> {
@@ -27,5 +31,27 @@ fn click_link(name: &str, url: &str) {
         a.set_href(url);
         a.set_download(name);
         a.click();
+    }
+}
+
+/// A chart caption's "PNG" and "CSV" buttons: the canvas as drawn, and the data `csv` writes.
+#[component]
+pub fn ExportButtons(
+    testid: &'static str,
+    #[prop(into)] title: Signal<String>,
+    canvas: NodeRef<Canvas>,
+    csv: impl Fn() -> String + 'static,
+) -> impl IntoView {
+    let png = move |_| {
+        if let Some(c) = canvas.get_untracked() {
+            download_png(&file_name(&title.get_untracked(), "png"), &c);
+        }
+    };
+    view! {
+        <span class="chart-export">
+            <button type="button" class="small" data-testid=format!("{testid}-png") aria-label=move || format!("Download “{}” as PNG", title.get()) on:click=png>"PNG"</button>
+            <button type="button" class="small" data-testid=format!("{testid}-csv") aria-label=move || format!("Download the data of “{}” as CSV", title.get())
+                on:click=move |_| { download_text(&file_name(&title.get_untracked(), "csv"), "text/csv", &csv()); }>"CSV"</button>
+        </span>
     }
 }
