@@ -17,18 +17,23 @@ use crate::lab::report::{BlockStats, Stats};
 use crate::pages::ex3::{readout, Ex3, IMAGES};
 use crate::pages::page::PageState;
 use crate::pages::run_view::Phase;
-use crate::protocol::{FromWorker, Measurement, SavedNet};
+use crate::protocol::{FromWorker, Measure, Measurement, SavedNet};
 
 type Measured = RwSignal<Option<Vec<BlockStats>>>;
 
-/// Asks the worker for the residual statistics before or after training into `into`.
-fn measure(settings: RwSignal<Ex3>, trained: bool, into: Measured, error: RwSignal<Option<String>>) {
-    let slot = if trained { "residuals-after" } else { "residuals-init" };
-    worker_client::measure_as(slot, settings.with_untracked(|s| s.measure(trained)), move |msg| match msg {
+/// Sends a residual-statistics request in its own slot; the reply goes into `into`, a failure into `error`.
+fn request(slot: &'static str, request: Measure, into: Measured, error: RwSignal<Option<String>>) {
+    worker_client::measure_as(slot, request, move |msg| match msg {
         FromWorker::Measured { result: Measurement::Residuals { stats, .. }, .. } => into.set(Some(stats.clone())),
         FromWorker::Finished { error: Some(e), .. } => error.set(Some(e.clone())),
         _ => {}
     });
+}
+
+/// The residual statistics before or after training here.
+fn measure(settings: RwSignal<Ex3>, trained: bool, into: Measured, error: RwSignal<Option<String>>) {
+    let slot = if trained { "residuals-after" } else { "residuals-init" };
+    request(slot, settings.with_untracked(|s| s.measure(trained)), into, error);
 }
 
 /// A histogram's bars, labelled by each bin's centre.
@@ -69,15 +74,9 @@ pub fn Ex3Page() -> impl IntoView {
         init.set(None);
         after.set(None);
         error.set(None);
-        let request = settings.with_untracked(|s| s.measure_saved(&saved));
+        let saved_request = settings.with_untracked(|s| s.measure_saved(&saved));
         worker_client::load_net(saved, move |msg| match msg {
-            FromWorker::NetLoaded { .. } => {
-                worker_client::measure_as("residuals-after", request.clone(), move |msg| match msg {
-                    FromWorker::Measured { result: Measurement::Residuals { stats, .. }, .. } => after.set(Some(stats.clone())),
-                    FromWorker::Finished { error: Some(e), .. } => error.set(Some(e.clone())),
-                    _ => {}
-                });
-            }
+            FromWorker::NetLoaded { .. } => request("residuals-after", saved_request.clone(), after, error),
             FromWorker::Finished { error: Some(e), .. } => error.set(Some(e.clone())),
             _ => {}
         });

@@ -126,7 +126,11 @@ impl PageState for Ex1 {
         let a = depth("depth_a", d.depths[0], q);
         let b = depth("depth_b", d.depths[1], q);
         let sweep_from = depth("sweep_from", d.sweep_from, q);
-        let sweep_to = depth("sweep_to", d.sweep_to, q).max(sweep_from);
+        let mut sweep_to = depth("sweep_to", d.sweep_to, q);
+        if sweep_to < sweep_from {
+            q.notes.push(format!("sweep: 'to' {sweep_to} is below 'from' {sweep_from}; sweeping {sweep_from} only"));
+            sweep_to = sweep_from;
+        }
         let mut s = Ex1 {
             net,
             depths: [a.min(b), a.max(b)],
@@ -192,9 +196,7 @@ impl Ex1 {
 
     /// One short run per sweep depth (`budget` steps each).
     pub fn sweep_configs(&self) -> Vec<ExperimentConfig> {
-        let mut t = self.train.clone();
-        t.epochs = t.epochs.max(self.budget.div_ceil(t.steps_per_epoch()));
-        self.sweep_depths().into_iter().map(|d| ExperimentConfig { max_steps: Some(self.budget), ..t.config(self.model(d)) }).collect()
+        self.sweep_depths().into_iter().map(|d| self.train.config_for_steps(self.model(d), self.budget)).collect()
     }
 }
 
@@ -260,6 +262,9 @@ mod tests {
         let (p, notes) = Ex1::from_query("sweep_from=1&sweep_to=60&sweep_every=1");
         assert!(p.sweep_depths().len() <= MAX_SWEEP_RUNS, "{:?}", p.sweep_depths());
         assert!(notes.iter().any(|n| n.contains("at most")), "{notes:?}");
+        let (p, notes) = Ex1::from_query("sweep_from=30&sweep_to=8");
+        assert_eq!((p.sweep_from, p.sweep_to), (30, 30));
+        assert!(notes[0].contains("below 'from'"), "{notes:?}");
     }
 
     #[test]

@@ -97,11 +97,9 @@ impl Ex2 {
 
     /// For each sweep depth, plain then residual, `budget` steps each.
     pub fn sweep_configs(&self, gpu: bool) -> Vec<ExperimentConfig> {
-        let mut t = self.train.clone();
-        t.epochs = t.epochs.max(self.budget.div_ceil(t.steps_per_epoch()));
         self.sweep_depths(gpu)
             .into_iter()
-            .flat_map(|d| [false, true].map(|r| ExperimentConfig { max_steps: Some(self.budget), ..t.config(self.model(d, r)) }))
+            .flat_map(|d| [false, true].map(|r| self.train.config_for_steps(self.model(d, r), self.budget)))
             .collect()
     }
 }

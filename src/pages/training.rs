@@ -111,6 +111,12 @@ impl Training {
         DataSpec { kind: self.data, samples: self.samples, size: self.size, channels: 3, classes: 10 }.normalised()
     }
 
+    /// A run of `model` for exactly `steps` steps (as many epochs as that takes): the sweeps' short runs.
+    pub fn config_for_steps(&self, model: ModelSpec, steps: usize) -> ExperimentConfig {
+        let epochs = self.epochs.max(steps.div_ceil(self.steps_per_epoch()));
+        ExperimentConfig { epochs, max_steps: Some(steps), ..self.config(model) }
+    }
+
     /// A run of `model` with these settings.
     pub fn config(&self, model: ModelSpec) -> ExperimentConfig {
         ExperimentConfig {
