@@ -495,3 +495,46 @@ fn weighted_and_gated_skips_report_what_they_learned() {
     let (_, events) = train(&tiny(ModelSpec::new(Family::Cifar, 8, Skip::Identity).with_width(4), 0.05));
     assert!(!events.iter().any(|e| matches!(e, Event::Skips(_))), "identity skips learn nothing to report");
 }
+
+#[test]
+fn a_tiny_search_runs_reproducibly_and_reports() {
+    use resnet_lab::lab::search::{run_search, SearchConfig};
+    let _g = serial();
+    let config = SearchConfig {
+        backbone: ModelSpec::new(Family::Cifar, 8, Skip::Identity).with_width(4),
+        choices: vec![Skip::None, Skip::Identity, Skip::ChannelWeight],
+        alphas: vec![1.0],
+        population: 3,
+        generations: 2,
+        mutation: 0.5,
+        tournament: 2,
+        steps: 4,
+        param_penalty: 0.0,
+        seed: 3,
+        training: tiny(ModelSpec::new(Family::Cifar, 8, Skip::Identity), 0.05),
+    };
+    let search = |c: &SearchConfig| {
+        let mut heard = 0;
+        let mut host = NativeHost::new(|_: &Event| {});
+        let s = block_on(run_search(c, None, &Device::flex(), &mut host, |_, _| heard += 1)).unwrap();
+        (s, heard)
+    };
+    let (a, heard) = search(&config);
+    assert_eq!(a.history.len(), 2);
+    assert_eq!(heard, a.cache.len());
+    assert!((3..=6).contains(&heard), "{heard}");
+    let (best, eval, fitness) = a.best().unwrap();
+    assert_eq!(best.0.len(), 3);
+    assert!((0.0..=1.0).contains(&eval.val_accuracy) && eval.val_loss.is_finite());
+    assert_eq!(fitness, 100.0 * eval.val_accuracy as f64);
+    assert!(a.history[1].best >= a.history[0].best);
+    // Same seed on flex: the same genomes and the same fitness, to the bit.
+    let (b, _) = search(&config);
+    assert_eq!(a.history, b.history);
+    assert_eq!(a.cache, b.cache);
+    // The exported best trains unchanged as an experiment (what `lab train` reads).
+    let exported: ExperimentConfig = serde_json::from_str(&serde_json::to_string(&config.candidate(&best)).unwrap()).unwrap();
+    assert_eq!(exported.model.pattern.as_ref(), Some(&best));
+    let (r, _) = train(&exported);
+    assert_eq!(r.unwrap().final_val_accuracy, eval.val_accuracy);
+}

@@ -58,7 +58,8 @@ pub(super) fn tick_label(v: f32, log: bool) -> String {
     } else if a >= 100.0 {
         format!("{v:.0}")
     } else {
-        format!("{}", (v * 1000.0).round() / 1000.0)
+        // `+ 0.0` turns a rounded −0 into 0: no "-0" tick.
+        format!("{}", (v * 1000.0).round() / 1000.0 + 0.0)
     }
 }
 
@@ -86,7 +87,13 @@ fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &
     let (y0, y1) = (y0 - pad, y1 + pad);
     let area = root.margin(10, 46, 76, 14);
     let mut chart = ChartBuilder::on(&area).build_cartesian_2d(x0..x1, y0..y1).ok()?;
-    let (xt, yt) = (ticks(x0, x1, 6), ticks(y0, y1, 5));
+    // Whole-number x (epochs, generations, blocks): whole-number ticks only, and a marker on every point.
+    let whole_x = lines.iter().all(|l| l.points.iter().all(|p| p.0.fract() == 0.0));
+    let mut xt = ticks(x0, x1, 6);
+    if whole_x {
+        xt = xt.into_iter().filter(|x| (x - x.round()).abs() < 1e-3).map(f32::round).collect();
+    }
+    let yt = ticks(y0, y1, 5);
     let grid = RGBColor(232, 232, 232);
     chart.draw_series(xt.iter().map(|&x| PathElement::new(vec![(x, y0), (x, y1)], grid))).ok()?;
     chart.draw_series(yt.iter().map(|&y| PathElement::new(vec![(x0, y), (x1, y)], grid))).ok()?;
@@ -94,7 +101,10 @@ fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &
     for (i, l) in lines.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let series = l.points.iter().map(|&(x, y)| (x, tf(y))).filter(|p| p.1.is_finite());
-        chart.draw_series(LineSeries::new(series, color.stroke_width(2))).ok()?;
+        chart.draw_series(LineSeries::new(series.clone(), color.stroke_width(2))).ok()?;
+        if whole_x && l.points.len() <= 40 {
+            chart.draw_series(series.map(|p| Circle::new(p, 3, color.filled()))).ok()?;
+        }
     }
     root.present().ok()?;
 

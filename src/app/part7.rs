@@ -15,7 +15,7 @@ use super::controls::{Select, Slider};
 use super::progress::Progress;
 use super::runs::Runs;
 use super::training_controls::TrainingControls;
-use crate::lab::model::{Act, Skip};
+use crate::lab::model::{Act, Skip, SkipPattern};
 use crate::pages::part7::{csv, readout, Part7, Preset, Row, MAX_ROWS};
 use crate::pages::run_view::Phase;
 
@@ -25,6 +25,15 @@ pub fn Part7Page() -> impl IntoView {
     let runs = Runs::new();
     let running = runs.running();
     let draft = RwSignal::new(Row::new(20, 8, Skip::Identity));
+    // The skip-pattern text as typed, and what is wrong with it (the Add button waits for a valid one).
+    let pattern_text = RwSignal::new(String::new());
+    let pattern_error = RwSignal::new(None::<String>);
+    let identity_pattern = move |d: &mut Row| {
+        let p: SkipPattern = vec!["I"; d.blocks()].join(",").parse().expect("identity pattern");
+        pattern_text.set(p.to_string());
+        pattern_error.set(None);
+        d.pattern = Some(p);
+    };
     let channels = move || settings.with(|s| s.train.data_spec().channels);
     let full = Signal::derive(move || settings.with(|s| s.rows.len() >= MAX_ROWS));
     let acc_lines = Signal::derive(move || {
@@ -45,7 +54,9 @@ pub fn Part7Page() -> impl IntoView {
             <Lede slot>
                 "Design the comparison yourself: queue up to six variants — depth, shortcut type, Basic or Bottleneck "
                 "blocks, activation, width — or start from a preset. They train one after another on the same data "
-                "with the same seed, so the only difference is the one you chose."
+                "with the same seed, so the only difference is the one you chose. \"A skip per block\" lets you give "
+                "every block its own shortcut (or none), the notebook's \"other skip patterns\"; the search page "
+                "looks for good ones automatically."
             </Lede>
             <Controls slot>
                 <fieldset>
@@ -59,20 +70,47 @@ pub fn Part7Page() -> impl IntoView {
                     <legend>"Add a variant"</legend>
                     <Slider id="depth".into() label="Depth (6n + 2)".into() min=8.0 max=110.0 step=6.0
                         value=Signal::derive(move || draft.with(|d| d.depth as f64))
-                        on_change=move |v| draft.update(|d| d.depth = snap_depth(v as usize, 6, 8)) />
+                        on_change=move |v| draft.update(|d| {
+                            d.depth = snap_depth(v as usize, 6, 8);
+                            if d.pattern.is_some() { identity_pattern(d) }
+                        }) />
                     <Slider id="width".into() label="Width".into() min=2.0 max=64.0 step=2.0
                         value=Signal::derive(move || draft.with(|d| d.width as f64))
                         on_change=move |v| draft.update(|d| d.width = v as usize) />
-                    <Select id="skip" label="Shortcut" options=Skip::ALL.iter().map(|k| (k.name(), k.name())).collect()
-                        value=Signal::derive(move || draft.with(|d| d.skip.name().to_string()))
-                        on_change=move |v| draft.update(|d| d.skip = Skip::parse(&v).unwrap_or(d.skip)) />
+                    <Select id="skip" label="Shortcut"
+                        options=Skip::ALL.iter().map(|k| (k.name(), k.name())).chain([("pattern", "a skip per block (pattern)")]).collect()
+                        value=Signal::derive(move || draft.with(|d| if d.pattern.is_some() { "pattern".to_string() } else { d.skip.name().to_string() }))
+                        on_change=move |v| draft.update(|d| if v == "pattern" {
+                            d.skip = Skip::Identity;
+                            identity_pattern(d);
+                        } else {
+                            d.pattern = None;
+                            pattern_error.set(None);
+                            d.skip = Skip::parse(&v).unwrap_or(d.skip);
+                        }) />
+                    <Show when=move || draft.with(|d| d.pattern.is_some()) || pattern_error.with(Option::is_some)>
+                        <div class="control">
+                            <label for="pattern">"Skip per block, input side first: - none, I identity, P projection, W channel weights, A SE, X attention from x, D dense; α as I*0.5"</label>
+                            <input type="text" id="pattern" data-testid="pattern" spellcheck="false" prop:value=move || pattern_text.get()
+                                aria-invalid=move || pattern_error.with(Option::is_some).to_string()
+                                on:input=move |ev| {
+                                    let text = event_target_value(&ev);
+                                    pattern_text.set(text.clone());
+                                    match draft.with_untracked(|d| d.parse_pattern(&text)) {
+                                        Ok(p) => { pattern_error.set(None); draft.update(|d| d.pattern = Some(p)); }
+                                        Err(e) => pattern_error.set(Some(e)),
+                                    }
+                                } />
+                            <p class="hint" data-testid="pattern-error" role="alert">{move || pattern_error.get()}</p>
+                        </div>
+                    </Show>
                     <Select id="block" label="Block" options=vec![("basic", "Basic (two 3×3)"), ("bottleneck", "Bottleneck (1×1, 3×3, 1×1 ×4)")]
                         value=Signal::derive(move || String::from(if draft.with(|d| d.bottleneck) { "bottleneck" } else { "basic" }))
                         on_change=move |v| draft.update(|d| d.bottleneck = v == "bottleneck") />
                     <Select id="act" label="Activation" options=Act::ALL.iter().map(|a| (a.name(), a.name())).collect()
                         value=Signal::derive(move || draft.with(|d| d.act.name().to_string()))
                         on_change=move |v| draft.update(|d| d.act = Act::parse(&v).unwrap_or(d.act)) />
-                    <button type="button" data-testid="add" prop:disabled=move || running.get() || full.get()
+                    <button type="button" data-testid="add" prop:disabled=move || running.get() || full.get() || pattern_error.with(Option::is_some)
                         on:click=move |_| settings.update(|s| if !s.rows.contains(&draft.get_untracked()) { s.rows.push(draft.get_untracked()) })>
                         {move || if full.get() { format!("Queue full ({MAX_ROWS})") } else { format!("Add {} ({} parameters)", draft.with(|d| d.label()), draft.with(|d| d.params(channels()))) }}
                     </button>

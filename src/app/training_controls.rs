@@ -14,6 +14,9 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
     get: fn(&S) -> &Training,
     set: fn(&mut S) -> &mut Training,
     #[prop(into)] running: Signal<bool>,
+    /// Pages that budget in steps (the search) have no epochs to set.
+    #[prop(optional)]
+    hide_epochs: bool,
 ) -> impl IntoView {
     let read = move |f: fn(&Training) -> f64| Signal::derive(move || settings.with(|s| f(get(s))));
     view! {
@@ -38,9 +41,11 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
                     value=read(|t| t.size as f64)
                     on_change=move |v| settings.update(|s| set(s).size = v as usize) disabled=running />
             </Show>
-            <Slider id="epochs".into() label="Epochs".into() min=1.0 max=50.0 step=1.0
-                value=read(|t| t.epochs as f64)
-                on_change=move |v| settings.update(|s| set(s).epochs = v as usize) disabled=running />
+            <Show when=move || !hide_epochs>
+                <Slider id="epochs".into() label="Epochs".into() min=1.0 max=50.0 step=1.0
+                    value=read(|t| t.epochs as f64)
+                    on_change=move |v| settings.update(|s| set(s).epochs = v as usize) disabled=running />
+            </Show>
             <Slider id="batch".into() label="Batch size".into() min=4.0 max=256.0 step=4.0
                 value=read(|t| t.batch as f64)
                 on_change=move |v| settings.update(|s| set(s).batch = v as usize) disabled=running />

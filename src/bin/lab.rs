@@ -5,7 +5,10 @@
 //!   lab info MODEL [--classes N] [--channels C] [--size S]
 //!   lab train CONFIG.json --out DIR [--data DIR]   (real sets: Fashion-MNIST defaults to Debian's
 //!                                                  /usr/share/datasets/fashion-mnist)
+//!   lab search CONFIG.json --out DIR [--data DIR] [--final-seeds N]   (the skip-pattern search)
 //!   lab bench [--steps N] [--batch B] [--models resnet20,plain20,...] [--no-peer]
+//!
+//! MODEL may carry a skip per block: `resnet14:I,-,W,A*0.5,X,D` (see `ModelSpec::from_name`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,6 +22,7 @@ use resnet_lab::lab::experiment::{Event, ExperimentConfig, Schedule};
 use resnet_lab::lab::model::spec::catalogue;
 use resnet_lab::lab::model::{ModelSpec, Net, Skip};
 use resnet_lab::lab::probes::model_info;
+use resnet_lab::lab::search::{run_search, SearchConfig};
 use resnet_lab::lab::train::{run, NativeHost};
 
 fn fail(msg: impl std::fmt::Display) -> ! {
@@ -26,7 +30,7 @@ fn fail(msg: impl std::fmt::Display) -> ! {
     exit(2)
 }
 
-const USAGE: &str = "usage: lab list | lab info MODEL [--classes N] [--channels C] [--size S] | lab train CONFIG.json --out DIR [--data DIR] | lab bench [--steps N] [--batch B] [--models a,b] [--no-peer]";
+const USAGE: &str = "usage: lab list | lab info MODEL [--classes N] [--channels C] [--size S] | lab train CONFIG.json --out DIR [--data DIR] | lab search CONFIG.json --out DIR [--data DIR] [--final-seeds N] | lab bench [--steps N] [--batch B] [--models a,b] [--no-peer]";
 
 /// `--name value` options after the positional arguments.
 struct Opts(Vec<String>);
@@ -88,6 +92,14 @@ fn main() {
             let corpus = config.data.kind.is_real().then(|| load_corpus(config.data.kind, opts.get("--data")));
             train(&config, corpus.as_ref(), &out);
         }
+        "search" => {
+            let path = args.get(1).unwrap_or_else(|| fail("search needs CONFIG.json (a search config, as the search page exports)"));
+            let out = PathBuf::from(opts.get("--out").unwrap_or_else(|| fail("search needs --out DIR")));
+            let text = std::fs::read_to_string(path).unwrap_or_else(|e| fail(format!("cannot read {path}: {e}")));
+            let config: SearchConfig = serde_json::from_str(&text).unwrap_or_else(|e| fail(format!("{path} is not a search config: {e}")));
+            let corpus = config.training.data.kind.is_real().then(|| load_corpus(config.training.data.kind, opts.get("--data")));
+            search(&config, corpus.as_ref(), &out, opts.num("--final-seeds", 3, 0, 10));
+        }
         "bench" => bench(&opts),
         _ => fail(USAGE),
     }
@@ -135,6 +147,49 @@ fn train(config: &ExperimentConfig, corpus: Option<&Corpus>, out: &PathBuf) {
     write("steps.csv", csv);
     write("loss.svg", svg_line_chart(&config.label, &losses));
     eprintln!("\nwrote {}/result.json, steps.csv, loss.svg", out.display());
+}
+
+/// The skip-pattern search: candidates as they finish, each generation's fitness, then the best
+/// pattern against identity everywhere and no skips over `final_seeds` seeds. Writes search.csv
+/// (every genome evaluated), generations.csv, best.json (an experiment config `lab train` runs) and
+/// finals.csv.
+fn search(config: &SearchConfig, corpus: Option<&Corpus>, out: &PathBuf, final_seeds: usize) {
+    std::fs::create_dir_all(out).unwrap_or_else(|e| fail(format!("cannot create {}: {e}", out.display())));
+    let write =
+        |name: &str, body: String| std::fs::write(out.join(name), body).unwrap_or_else(|e| fail(format!("cannot write {name}: {e}")));
+    let mut host = NativeHost::new(|_: &Event| {});
+    let result = block_on(run_search(config, corpus, &device(), &mut host, |s, p| {
+        let e = s.evaluation(p).expect("just recorded");
+        eprintln!(
+            "generation {} · {}:{p} · held-out {:.1}% · {} params{}",
+            s.generation + 1,
+            config.backbone.base_name(),
+            e.val_accuracy * 100.0,
+            e.params,
+            e.failed.as_ref().map(|f| format!(" · {f}")).unwrap_or_default()
+        );
+    }));
+    let s = result.unwrap_or_else(|e| fail(e));
+    let mut gens = String::from("generation,best,median,worst,best_pattern,trained\n");
+    for g in &s.history {
+        eprintln!("generation {}: fitness best {:.2} median {:.2} worst {:.2}", g.generation, g.best, g.median, g.worst);
+        gens.push_str(&format!("{},{},{},{},\"{}\",{}\n", g.generation, g.best, g.median, g.worst, g.best_pattern, g.trained));
+    }
+    write("search.csv", s.csv());
+    write("generations.csv", gens);
+    let (best, _, _) = s.best().unwrap_or_else(|| fail("no candidate finished"));
+    write("best.json", serde_json::to_string_pretty(&config.candidate(&best)).unwrap());
+    let mut finals = String::from("label,model,seed,val_accuracy,val_loss\n");
+    for run_config in config.finals(&best, final_seeds) {
+        let mut quiet = NativeHost::new(|_: &Event| {});
+        let r = block_on(run(&run_config, corpus, &device(), &mut quiet)).unwrap_or_else(|e| fail(e));
+        eprintln!("{}: held-out {:.1}%", run_config.label, r.final_val_accuracy * 100.0);
+        let model = run_config.model.pattern_text().unwrap_or_default();
+        finals
+            .push_str(&format!("\"{}\",\"{model}\",{},{},{}\n", run_config.label, run_config.seed, r.final_val_accuracy, r.final_val_loss));
+    }
+    write("finals.csv", finals);
+    eprintln!("wrote {}/search.csv, generations.csv, best.json, finals.csv", out.display());
 }
 
 /// Step vs loss as an SVG chart (plotters' SVG backend) for the CLI's output folder.

@@ -120,8 +120,32 @@ pub struct EpochStats {
     pub epoch: usize,
     pub train_loss: f32,
     pub train_accuracy: f32,
+    /// NaN when nothing is held out (JSON: null).
+    #[serde(with = "nan_as_null")]
     pub val_loss: f32,
     pub val_accuracy: f32,
+}
+
+/// JSON has no NaN: serde_json writes it as `null`, which would not read back as an f32 and would
+/// drop the whole message. Fields that may be NaN on purpose go through this.
+pub mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f32(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+        Ok(Option::<f32>::deserialize(d)?.unwrap_or(f32::NAN))
+    }
+}
+
+fn nan() -> f32 {
+    f32::NAN
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -133,6 +157,9 @@ pub struct Summary {
     pub final_loss: f32,
     pub final_train_accuracy: f32,
     pub final_val_accuracy: f32,
+    /// Held-out loss at the end (NaN when nothing was held out).
+    #[serde(default = "nan", with = "nan_as_null")]
+    pub final_val_loss: f32,
     pub mean_grad_norm: f32,
     /// First weight layer's gradient norm over the last layer's at step 1 (the freshly initialised net).
     pub first_last_ratio_init: f32,

@@ -9,6 +9,7 @@ pub mod measure;
 pub mod model;
 pub mod report;
 pub mod rng;
+pub mod search;
 
 #[cfg(feature = "compute")]
 pub mod exec;

@@ -160,9 +160,12 @@ pub async fn train_model(
         last_epoch = Some(e);
     }
     // A run capped mid-epoch still reports held-out numbers.
-    let (final_val, final_train_acc) = match &last_epoch {
-        Some(e) if step % steps_per_epoch == 0 => (e.val_accuracy, e.train_accuracy),
-        _ => (evaluate(&model, data, batch, &ad).await?.1, last.as_ref().map_or(0.0, |s| s.accuracy)),
+    let (final_val, final_val_loss, final_train_acc) = match &last_epoch {
+        Some(e) if step % steps_per_epoch == 0 => (e.val_accuracy, e.val_loss, e.train_accuracy),
+        _ => {
+            let (loss, acc) = evaluate(&model, data, batch, &ad).await?;
+            (acc, loss, last.as_ref().map_or(0.0, |s| s.accuracy))
+        }
     };
     let last = last.ok_or_else(|| RunError::Invalid("no training step ran".into()))?;
     let elapsed_ms = host.now_ms() - start;
@@ -174,6 +177,7 @@ pub async fn train_model(
         final_loss: last_epoch.as_ref().map_or(last.loss, |e| e.train_loss),
         final_train_accuracy: final_train_acc,
         final_val_accuracy: final_val,
+        final_val_loss,
         mean_grad_norm: (grad_sum / step as f64) as f32,
         first_last_ratio_init: first_last_ratio(&edges, When::Init).unwrap_or(0.0),
         first_last_ratio_late: first_last_ratio(&edges, When::Late).unwrap_or(0.0),

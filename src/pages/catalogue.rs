@@ -100,8 +100,8 @@ page_table! {
         "Identity, channel weighting, attention and dense skips compared.",
         built(super::ex5::Ex5, views::ex5::Ex5Page);
     "Exercises", "Bonus — Searching skip patterns",
-        "A small evolutionary search over which blocks get shortcuts.",
-        soon("nas");
+        "A small evolutionary search over which blocks get which skip — and whether it beats plain identity.",
+        built(super::nas::Nas, views::nas::NasPage);
     "Module", "Residual variants",
         "Pre-activation, wide, SE and dense-style connections.",
         soon("variants");

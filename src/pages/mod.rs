@@ -9,6 +9,7 @@ pub mod ex3;
 pub mod ex4;
 pub mod ex5;
 pub mod export;
+pub mod nas;
 pub mod page;
 pub mod part1;
 pub mod part2;

@@ -7,7 +7,7 @@ use super::run_view::Series;
 use super::training::Training;
 use crate::lab::data::DataKind;
 use crate::lab::experiment::ExperimentConfig;
-use crate::lab::model::{Act, Family, ModelSpec, Skip};
+use crate::lab::model::{Act, Family, ModelSpec, Skip, SkipPattern};
 
 pub const MAX_ROWS: usize = 6;
 
@@ -19,32 +19,51 @@ pub struct Row {
     pub skip: Skip,
     pub bottleneck: bool,
     pub act: Act,
+    /// A skip per block instead of `skip` everywhere (the notebook's "other skip patterns").
+    pub pattern: Option<SkipPattern>,
 }
 
 impl Row {
     pub fn new(depth: usize, width: usize, skip: Skip) -> Row {
-        Row { depth, width, skip, bottleneck: false, act: Act::Relu }
+        Row { depth, width, skip, bottleneck: false, act: Act::Relu, pattern: None }
     }
 
     pub fn model(&self) -> ModelSpec {
         let mut m = ModelSpec::new(Family::Cifar, self.depth, self.skip).with_width(self.width);
         m.bottleneck = self.bottleneck;
         m.act = self.act;
+        m.pattern = self.pattern.clone();
         m
+    }
+
+    /// Blocks of this row's net: the length its skip pattern must have.
+    pub fn blocks(&self) -> usize {
+        (self.depth - 2) / 2
+    }
+
+    /// Reads a skip pattern typed for this row; the message says what is wrong.
+    pub fn parse_pattern(&self, text: &str) -> Result<SkipPattern, String> {
+        let p: SkipPattern = text.trim().parse()?;
+        if p.0.len() != self.blocks() {
+            return Err(format!("{} entries for {} blocks (one per block)", p.0.len(), self.blocks()));
+        }
+        Ok(p)
     }
 
     /// "ResNet-20 w8 (identity, gelu, bottleneck)" — distinct for every distinct row.
     pub fn label(&self) -> String {
-        let base = if self.skip == Skip::None { "Plain" } else { "ResNet" };
+        let base = if self.skip == Skip::None && self.pattern.is_none() { "Plain" } else { "ResNet" };
         let mut extra = vec![];
-        if self.skip != Skip::None {
-            extra.push(self.skip.name());
+        if let Some(p) = &self.pattern {
+            extra.push(format!("[{p}]"));
+        } else if self.skip != Skip::None {
+            extra.push(self.skip.name().to_string());
         }
         if self.act != Act::Relu {
-            extra.push(self.act.name());
+            extra.push(self.act.name().to_string());
         }
         if self.bottleneck {
-            extra.push("bottleneck");
+            extra.push("bottleneck".to_string());
         }
         let tail = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) };
         format!("{base}-{} w{}{tail}", self.depth, self.width)
@@ -55,33 +74,44 @@ impl Row {
         self.model().resolve(channels, 10).params()
     }
 
+    /// `depth-width-skip-block-activation`; a pattern takes the skip's place with `_` between its
+    /// entries (`14-8-I_-_W*0.5_A_X_I-basic-relu`), since `,` separates rows.
     fn encode(&self) -> String {
         format!(
             "{}-{}-{}-{}-{}",
             self.depth,
             self.width,
-            self.skip.name(),
+            self.pattern.as_ref().map_or(self.skip.name().to_string(), |p| p.to_string().replace(',', "_")),
             if self.bottleneck { "bottleneck" } else { "basic" },
             self.act.name()
         )
     }
 
     fn decode(s: &str) -> Result<Row, String> {
-        let p: Vec<&str> = s.split('-').collect();
-        let [depth, width, skip, block, act] = p.as_slice() else { return Err(format!("'{s}' is not depth-width-skip-block-activation")) };
+        // The skip field may hold a pattern with '-' (no skip) in it: split two fields off each end.
+        let shape = || format!("'{s}' is not depth-width-skip-block-activation");
+        let mut head = s.splitn(3, '-');
+        let (depth, width, rest) = (head.next().ok_or_else(shape)?, head.next().ok_or_else(shape)?, head.next().ok_or_else(shape)?);
+        let mut tail = rest.rsplitn(3, '-');
+        let (act, block, skip) = (tail.next().ok_or_else(shape)?, tail.next().ok_or_else(shape)?, tail.next().ok_or_else(shape)?);
         let depth: usize = depth.parse().map_err(|_| format!("'{depth}' is not a depth"))?;
         if !(8..=110).contains(&depth) || !(depth - 2).is_multiple_of(6) {
             return Err(format!("depth {depth} must be 6n+2 in 8..=110"));
         }
         let width: usize = width.parse().ok().filter(|w| (2..=64).contains(w)).ok_or(format!("width '{width}' must be 2..=64"))?;
-        let skip = Skip::parse(skip).ok_or(format!("unknown skip '{skip}'"))?;
-        let bottleneck = match *block {
+        let (skip, pattern) = if skip.contains('_') {
+            let row = Row::new(depth, width, Skip::Identity);
+            (Skip::Identity, Some(row.parse_pattern(&skip.replace('_', ",")).map_err(|e| format!("skip pattern: {e}"))?))
+        } else {
+            (Skip::parse(skip).ok_or(format!("unknown skip '{skip}'"))?, None)
+        };
+        let bottleneck = match block {
             "basic" => false,
             "bottleneck" => true,
             other => return Err(format!("unknown block '{other}' (basic, bottleneck)")),
         };
         let act = Act::parse(act).ok_or(format!("unknown activation '{act}'"))?;
-        Ok(Row { depth, width, skip, bottleneck, act })
+        Ok(Row { depth, width, skip, bottleneck, act, pattern })
     }
 }
 
@@ -242,7 +272,16 @@ mod tests {
     fn queue_round_trips_and_bad_rows_are_reported() {
         let mut p = Part7::default();
         p.rows.push(Row { bottleneck: true, act: Act::Gelu, ..Row::new(20, 16, Skip::Attention) });
-        assert_eq!(Part7::from_query(&p.to_query()), (p, vec![]));
+        let patterned = Row::new(14, 8, Skip::Identity);
+        p.rows.push(Row { pattern: Some(patterned.parse_pattern("I,-,W*0.5,A,X,D").unwrap()), ..patterned });
+        assert_eq!(Part7::from_query(&p.to_query()), (p.clone(), vec![]));
+        assert!(p.to_query().contains("14-8-I_-_W%2A0.5_A_X_D-basic-relu"), "{}", p.to_query());
+        assert_eq!(p.rows[3].label(), "ResNet-14 w8 ([I,-,W*0.5,A,X,D])");
+        assert_eq!(p.configs()[3].model.pattern_text().unwrap(), "resnet14:I,-,W*0.5,A,X,D");
+        let (p, notes) = Part7::from_query("queue=14-8-I_I-basic-relu,8-4-I_-_--basic-relu");
+        assert_eq!(p.rows.len(), 1, "{notes:?}");
+        assert_eq!(p.rows[0].pattern.as_ref().unwrap().to_string(), "I,-,-");
+        assert!(notes[0].contains("2 entries for 6 blocks"), "{notes:?}");
         let (p, notes) =
             Part7::from_query("queue=20-8-identity-basic-relu,21-8-identity-basic-relu,20-8-sideways-basic-relu,20-99-none-basic-relu");
         assert_eq!(p.rows.len(), 1);

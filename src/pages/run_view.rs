@@ -47,6 +47,7 @@ impl Series {
                 final_loss: loss,
                 final_train_accuracy: val_accuracy,
                 final_val_accuracy: val_accuracy,
+                final_val_loss: loss,
                 mean_grad_norm: 1.0,
                 first_last_ratio_init: ratio,
                 first_last_ratio_late: ratio,

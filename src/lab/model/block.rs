@@ -109,6 +109,9 @@ pub struct Block {
     preact: bool,
     /// Activation after the sum (every ResNet); Exercise 1's PlainConvNet ends its blocks at BN.
     post_act: bool,
+    /// `x + α·F(x)`: a fixed (not learned) strength on the residual branch.
+    #[module(skip)]
+    alpha: f32,
 }
 
 /// How to build a [`Block`]: from `cin` to `width × expansion` channels, burn-style
@@ -134,11 +137,14 @@ pub struct BlockConfig {
     /// Activation after the sum (every ResNet); Exercise 1's PlainConvNet ends its blocks at BN.
     #[config(default = true)]
     pub post_act: bool,
+    /// Fixed strength of the residual branch: `x + α·F(x)` (skip patterns; see [`super::spec::Gene`]).
+    #[config(default = 1.0)]
+    pub alpha: f32,
 }
 
 impl BlockConfig {
     pub fn init(&self, device: &Device) -> Block {
-        let BlockConfig { kind, cin, width, stride, skip, preact, act, bias: b, post_act } = self.clone();
+        let BlockConfig { kind, cin, width, stride, skip, preact, act, bias: b, post_act, alpha } = self.clone();
         let conv = |cin, cout, k, stride, device| conv_b(cin, cout, k, stride, b, device);
         let cout = width * kind.expansion();
         let shape_changes = stride != 1 || cin != cout;
@@ -185,6 +191,7 @@ impl BlockConfig {
             act,
             preact,
             post_act,
+            alpha,
         }
     }
 }
@@ -311,6 +318,7 @@ impl Block {
             (_, Some(a)) => f.clone() * a.clone(),
             _ => f,
         };
+        let residual = if self.alpha != 1.0 { residual.mul_scalar(self.alpha) } else { residual };
         let mut sum = residual.clone();
         if self.skip.has_shortcut() {
             sum = sum + self.shortcut(x.clone());
@@ -368,4 +376,21 @@ pub fn conv_macs(c: &Conv2d, [cin, h, w]: [usize; 3]) -> (u64, [usize; 3]) {
     let wo = (w + 2 * pw - kw) / sw + 1;
     debug_assert_eq!(cin, cin_g * c.groups);
     ((cout * cin_g * kh * kw * ho * wo) as u64, [cout, ho, wo])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alpha_scales_the_residual_branch_only() {
+        let d = Device::flex();
+        let x = Tensor::<4>::random([2, 4, 6, 6], burn::tensor::Distribution::Normal(0.0, 1.0), &d);
+        // The same weights at α = 1 and α = 0.5: the second adds half the residual of the first.
+        let full = BlockConfig::new(BlockKind::Basic, 4, 4).with_post_act(false).init(&d).valid();
+        let half = Block { alpha: 0.5, ..full.clone() };
+        let expected = (full.forward(x.clone()) - x.clone()).mul_scalar(0.5) + x.clone();
+        let diff: f32 = (half.forward(x) - expected).abs().max().into_scalar();
+        assert!(diff < 1e-5, "{diff}");
+    }
 }

@@ -14,4 +14,4 @@ pub mod spec;
 pub use block::{Block, BlockConfig, BlockTap};
 #[cfg(feature = "compute")]
 pub use net::Net;
-pub use spec::{Act, BlockKind, Family, ModelSpec, NetSpec, Skip, StageSpec, Stem};
+pub use spec::{Act, BlockKind, BlockPlan, Family, Gene, ModelSpec, NetSpec, Shortcut, Skip, SkipPattern, StageSpec, Stem};

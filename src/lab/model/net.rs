@@ -37,9 +37,11 @@ impl Net {
         for stage in &spec.stages {
             for i in 0..stage.blocks {
                 let stride = if i == 0 { stage.stride } else { 1 };
+                let gene = spec.gene(blocks.len());
                 let b = BlockConfig::new(spec.block, c, stage.width)
                     .with_stride(stride)
-                    .with_skip(spec.skip)
+                    .with_skip(gene.skip)
+                    .with_alpha(gene.alpha)
                     .with_preact(spec.preact)
                     .with_act(spec.act)
                     .with_bias(spec.conv_bias)
@@ -176,12 +178,28 @@ mod tests {
         specs.push(b.clone());
         b.preact = true;
         specs.push(b);
+        // Skip patterns: every variant at a block where the shape changes (blocks 3 and 5), α included.
+        specs.push(ModelSpec::from_name("resnet14:I,-,W*0.5,A,X,D").unwrap().with_width(8));
+        specs.push(ModelSpec::from_name("resnet14:P,D,-,I*2,P,W").unwrap().with_width(8));
+        specs.push(ModelSpec::from_name("resnet50:I,-,W,A,X,D,P,I,-,W,A,X,D,P,I,-").unwrap().with_width(4));
         for spec in specs {
             for (c, k) in [(3, 10), (1, 7)] {
                 let plan = spec.resolve(c, k);
                 assert_eq!(plan.params(), crate::lab::probes::count_params(&Net::new(&plan, &d)), "{}", spec.label());
             }
         }
+    }
+
+    #[test]
+    fn a_pattern_builds_the_blocks_it_names() {
+        let spec = ModelSpec::from_name("resnet14:I,-,W,A,X,D").unwrap().with_width(4).resolve(3, 10);
+        let plans = spec.block_plans(32);
+        let net = Net::new(&spec, &Device::flex());
+        let kinds: Vec<_> = net.blocks.iter().map(|b| (b.channel_weights().is_some(), b.out_channels())).collect();
+        assert_eq!(kinds, vec![(false, 4), (false, 4), (true, 8), (false, 8), (false, 16), (false, 16)]);
+        assert_eq!(plans.iter().map(|p| p.gene.skip.code()).collect::<String>(), "I-WAXD");
+        assert_eq!(plans[2].output, [8, 16, 16]);
+        assert_eq!(net.forward(Tensor::zeros([2, 3, 32, 32], &Device::flex())).dims(), [2, 10]);
     }
 
     #[test]

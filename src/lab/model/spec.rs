@@ -47,6 +47,114 @@ impl Skip {
     pub fn has_shortcut(self) -> bool {
         self != Skip::None
     }
+
+    /// The one-character code of the skip-pattern text form (`resnet20:I,I,-,W,…`).
+    pub fn code(self) -> char {
+        match self {
+            Skip::None => '-',
+            Skip::Identity => 'I',
+            Skip::Projection => 'P',
+            Skip::ChannelWeight => 'W',
+            Skip::Attention => 'A',
+            Skip::XAttention => 'X',
+            Skip::Dense => 'D',
+        }
+    }
+
+    pub fn from_code(c: char) -> Option<Skip> {
+        Skip::ALL.into_iter().find(|k| k.code() == c.to_ascii_uppercase())
+    }
+}
+
+/// One block's entry in a per-block skip pattern: its skip variant and a fixed strength α on the
+/// residual branch, `x + α·F(x)`.
+///
+/// α scales F, not x: scaling the shortcut by λ multiplies the signal through L blocks by λ^L (He et
+/// al. 2016, "Identity mappings", §3.1 — it blocks or blows up the path the whole idea rests on),
+/// while `x + α·F(x)` keeps the identity path exact and only turns the block's own change down or up.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Gene {
+    pub skip: Skip,
+    pub alpha: f32,
+}
+
+impl Gene {
+    pub const fn new(skip: Skip) -> Gene {
+        Gene { skip, alpha: 1.0 }
+    }
+}
+
+impl std::fmt::Display for Gene {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.alpha == 1.0 {
+            write!(f, "{}", self.skip.code())
+        } else {
+            write!(f, "{}*{}", self.skip.code(), self.alpha)
+        }
+    }
+}
+
+impl std::str::FromStr for Gene {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Gene, String> {
+        let s = s.trim();
+        let (code, alpha) = s.split_once('*').unwrap_or((s, "1"));
+        let mut chars = code.chars();
+        let skip = match (chars.next(), chars.next()) {
+            (Some(c), None) => Skip::from_code(c),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            format!(
+                "'{s}' is not a block skip: use one of {} (optionally *α, e.g. I*0.5)",
+                Skip::ALL.map(|k| k.code().to_string()).join(" ")
+            )
+        })?;
+        let alpha: f32 = alpha.parse().map_err(|_| format!("'{s}': α must be a number, e.g. I*0.5"))?;
+        if !(alpha > 0.0 && alpha <= 4.0) {
+            return Err(format!("'{s}': α must be in (0, 4]"));
+        }
+        if skip == Skip::None && alpha != 1.0 {
+            return Err(format!("'{s}': a block without a skip has no α"));
+        }
+        Ok(Gene { skip, alpha })
+    }
+}
+
+/// A skip per block, in block order: the text form `I,I,-,W*0.5,A` (one code per block; `-` = no skip).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct SkipPattern(pub Vec<Gene>);
+
+impl std::fmt::Display for SkipPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(Gene::to_string).collect();
+        write!(f, "{}", parts.join(","))
+    }
+}
+
+impl std::str::FromStr for SkipPattern {
+    type Err = String;
+    fn from_str(s: &str) -> Result<SkipPattern, String> {
+        if s.len() > 20_000 {
+            return Err("a skip pattern longer than 20,000 characters".into());
+        }
+        let genes = s.split(',').map(str::parse).collect::<Result<Vec<Gene>, String>>()?;
+        Ok(SkipPattern(genes))
+    }
+}
+
+impl TryFrom<String> for SkipPattern {
+    type Error = String;
+    fn try_from(s: String) -> Result<SkipPattern, String> {
+        s.parse()
+    }
+}
+
+impl From<SkipPattern> for String {
+    fn from(p: SkipPattern) -> String {
+        p.to_string()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +241,9 @@ pub struct ModelSpec {
     /// Forces bottleneck blocks in a cifar/stack net (Part 7's block comparison).
     #[serde(default)]
     pub bottleneck: bool,
+    /// A skip per block, overriding `skip` block by block (Part 7's skip patterns, the search page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<SkipPattern>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -166,6 +277,8 @@ pub struct NetSpec {
     pub conv_bias: bool,
     /// Activation after each block's sum.
     pub block_post_act: bool,
+    /// Per-block skips overriding `skip` (one per block, in order), when the spec has a pattern.
+    pub pattern: Option<Vec<Gene>>,
 }
 
 pub const IMAGENET_DEPTHS: [usize; 5] = [18, 34, 50, 101, 152];
@@ -176,7 +289,39 @@ impl ModelSpec {
             Family::Imagenet | Family::PlainDeepNet | Family::PlainConvNet => 64,
             _ => 16,
         };
-        ModelSpec { family, depth, width, skip, preact: false, act: Act::Relu, bottleneck: false }
+        ModelSpec { family, depth, width, skip, preact: false, act: Act::Relu, bottleneck: false, pattern: None }
+    }
+
+    /// The same net with a skip per block (`pattern` must have one entry per block; see [`ModelSpec::checked`]).
+    pub fn with_pattern(mut self, pattern: SkipPattern) -> Self {
+        self.pattern = Some(pattern);
+        self
+    }
+
+    /// Residual blocks the net has (the length a skip pattern must have).
+    pub fn blocks(&self) -> usize {
+        self.resolve(3, 10).stages.iter().map(|s| s.blocks).sum()
+    }
+
+    /// The name the text form starts with (`resnet20`, `plain56`, `stack10` …), when the spec has one.
+    pub fn base_name(&self) -> String {
+        let prefix = match (self.family, self.skip, self.preact) {
+            (Family::Stack, _, _) => "stack",
+            (Family::PlainDeepNet, Skip::None, _) => "plaindeep",
+            (Family::PlainDeepNet, _, _) => "resdeep",
+            (Family::PlainConvNet, Skip::None, _) => "plainconv",
+            (Family::PlainConvNet, _, _) => "resconv",
+            (_, Skip::None, _) => "plain",
+            (_, _, true) => "preresnet",
+            _ => "resnet",
+        };
+        format!("{prefix}{}", self.depth)
+    }
+
+    /// The compact text form of a patterned net, e.g. `resnet20:I,I,-,W,A,I,I,I,I` (what the URL, the
+    /// CLI and CSV files use); `None` without a pattern.
+    pub fn pattern_text(&self) -> Option<String> {
+        self.pattern.as_ref().map(|p| format!("{}:{p}", self.base_name()))
     }
 
     pub fn with_width(mut self, width: usize) -> Self {
@@ -187,6 +332,10 @@ impl ModelSpec {
     /// Parses names such as `resnet56`, `plain20`, `resnet50`, `preresnet110`, `stack10`.
     /// ImageNet depths (18/34/50/101/152) give the ImageNet family; other 6n+2 give CIFAR nets.
     pub fn from_name(name: &str) -> Result<Self, String> {
+        if let Some((base, pattern)) = name.split_once(':') {
+            let pattern: SkipPattern = pattern.parse()?;
+            return ModelSpec::from_name(base)?.with_pattern(pattern).checked();
+        }
         let lower = name.to_ascii_lowercase();
         let (prefix, digits) = lower.split_at(lower.find(|c: char| c.is_ascii_digit()).unwrap_or(lower.len()));
         let depth: usize = digits.parse().map_err(|_| unknown_model(name))?;
@@ -241,6 +390,16 @@ impl ModelSpec {
         if self.width == 0 || self.width > 512 {
             return Err(format!("width must be 1..=512, got {}", self.width));
         }
+        if let Some(p) = &self.pattern {
+            let blocks = self.blocks();
+            if p.0.len() != blocks {
+                return Err(format!(
+                    "the skip pattern has {} entries; {} has {blocks} blocks (one entry per block)",
+                    p.0.len(),
+                    self.base_name()
+                ));
+            }
+        }
         Ok(self)
     }
 
@@ -257,6 +416,9 @@ impl ModelSpec {
             (_, _) if self.preact => format!("PreResNet-{}", self.depth),
             (_, _) => format!("ResNet-{}", self.depth),
         };
+        if let Some(p) = &self.pattern {
+            return format!("{base} [{p}]");
+        }
         match self.skip {
             Skip::None | Skip::Identity | Skip::Projection => base,
             other => format!("{base} ({})", other.name()),
@@ -322,6 +484,7 @@ impl ModelSpec {
             act: self.act,
             conv_bias: ex1_net,
             block_post_act: !ex1_net,
+            pattern: self.pattern.as_ref().map(|p| p.0.clone()),
         }
     }
 }
@@ -342,6 +505,11 @@ impl MemoryEstimate {
 }
 
 impl NetSpec {
+    /// Block `index`'s skip (counting blocks from the input side over all stages).
+    pub fn gene(&self, index: usize) -> Gene {
+        self.pattern.as_ref().and_then(|p| p.get(index).copied()).unwrap_or(Gene::new(self.skip))
+    }
+
     /// Values every image leaves behind in the forward pass for the backward pass: each conv's
     /// output, its BatchNorm's output and its activation (three tensors of the conv's output size),
     /// at input side `size`. An estimate: it ignores the skips' small extras and allocator overhead.
@@ -382,21 +550,39 @@ impl NetSpec {
     /// Learnable parameters, counted from the plan without building the net (the UI has no burn).
     /// Tested equal to the built net's count for every catalogue model and variant.
     pub fn params(&self) -> usize {
-        let bias = |c: usize| if self.conv_bias { c } else { 0 };
-        let conv = |cin: usize, cout: usize, k: usize| cin * cout * k * k + bias(cout);
-        let bn = |c: usize| 2 * c;
         let (k, w0) = match self.stem {
             Stem::Small { width } => (3, width),
             Stem::Large { width } => (7, width),
         };
-        let mut total = conv(self.in_channels, w0, k) + bn(w0);
-        let mut c = w0;
-        for stage in &self.stages {
+        let blocks = self.block_plans(32);
+        let c = blocks.last().map_or(w0, |b| b.output[0]);
+        let stem = self.conv_params(self.in_channels, w0, k) + 2 * w0;
+        let final_bn = if self.preact { 2 * c } else { 0 };
+        stem + blocks.iter().map(|b| b.params).sum::<usize>() + final_bn + c * self.classes + self.classes
+    }
+
+    fn conv_params(&self, cin: usize, cout: usize, k: usize) -> usize {
+        cin * cout * k * k + if self.conv_bias { cout } else { 0 }
+    }
+
+    /// Every block as planned, input side first, for an input of side `size`: what the network
+    /// diagram draws and what [`NetSpec::params`] sums.
+    pub fn block_plans(&self, size: usize) -> Vec<BlockPlan> {
+        let conv = |cin: usize, cout: usize, k: usize| self.conv_params(cin, cout, k);
+        let bn = |c: usize| 2 * c;
+        let side = |s: usize, k: usize, stride: usize| (s + 2 * (k / 2) - k) / stride + 1;
+        let (mut c, mut s) = match self.stem {
+            Stem::Small { width } => (width, size),
+            Stem::Large { width } => (width, side(side(size, 7, 2), 3, 2)),
+        };
+        let mut out = Vec::new();
+        for (stage_index, stage) in self.stages.iter().enumerate() {
             for i in 0..stage.blocks {
                 let stride = if i == 0 { stage.stride } else { 1 };
+                let gene = self.gene(out.len());
                 let width = stage.width;
                 let cout = width * self.block.expansion();
-                total += match (self.block, self.preact) {
+                let mut params = match (self.block, self.preact) {
                     (BlockKind::Basic, false) => conv(c, width, 3) + conv(width, width, 3) + bn(width) + bn(width),
                     (BlockKind::Basic, true) => conv(c, width, 3) + conv(width, width, 3) + bn(c) + bn(width),
                     (BlockKind::Bottleneck, false) => {
@@ -407,13 +593,11 @@ impl NetSpec {
                     }
                 };
                 let shape_changes = stride != 1 || c != cout;
-                total += match self.skip {
-                    Skip::Projection | Skip::ChannelWeight | Skip::Attention | Skip::XAttention | Skip::Dense if shape_changes => {
-                        conv(c, cout, 1) + bn(cout)
-                    }
-                    _ => 0,
-                };
-                total += match self.skip {
+                let projects = shape_changes && !matches!(gene.skip, Skip::None | Skip::Identity);
+                if projects {
+                    params += conv(c, cout, 1) + bn(cout);
+                }
+                params += match gene.skip {
                     Skip::ChannelWeight => cout,
                     Skip::Attention => {
                         let h = (cout / 4).max(2);
@@ -426,19 +610,70 @@ impl NetSpec {
                     Skip::Dense => conv(c, cout, 3) + bn(cout),
                     _ => 0,
                 };
+                let out_side = side(s, 3, stride);
+                out.push(BlockPlan {
+                    stage: stage_index,
+                    kind: self.block,
+                    gene,
+                    input: [c, s, s],
+                    output: [cout, out_side, out_side],
+                    shortcut: match gene.skip {
+                        Skip::None => Shortcut::None,
+                        _ if projects => Shortcut::Projection,
+                        _ if shape_changes => Shortcut::SubsamplePad,
+                        _ => Shortcut::Identity,
+                    },
+                    params,
+                });
                 c = cout;
+                s = out_side;
             }
         }
-        if self.preact {
-            total += bn(c);
-        }
-        total + c * self.classes + self.classes
+        out
     }
+}
+
+/// How a block's shortcut carries x to the sum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shortcut {
+    /// No shortcut: a plain block.
+    None,
+    /// x unchanged.
+    Identity,
+    /// x subsampled (stride 2) and zero-padded to the new width: option A, no parameters.
+    SubsamplePad,
+    /// 1×1 conv + BN: option B, where the shape changes.
+    Projection,
+}
+
+impl Shortcut {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Shortcut::None => "no shortcut",
+            Shortcut::Identity => "identity",
+            Shortcut::SubsamplePad => "subsample + zero-pad",
+            Shortcut::Projection => "1×1 conv projection",
+        }
+    }
+}
+
+/// One block as planned: what the network diagram shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlockPlan {
+    /// 0-based stage.
+    pub stage: usize,
+    pub kind: BlockKind,
+    pub gene: Gene,
+    /// `[channels, h, w]` in and out.
+    pub input: [usize; 3],
+    pub output: [usize; 3],
+    pub shortcut: Shortcut,
+    pub params: usize,
 }
 
 fn unknown_model(name: &str) -> String {
     format!(
-        "unknown model '{name}': use resnetN or plainN (N = 18, 34, 50, 101, 152 for ImageNet nets; 6n+2 such as 20, 32, 44, 56, 110 for CIFAR nets), preresnetN, stackN (even N), plaindeepN / resdeepN (Part 6, N = 4n+2, e.g. 6), plainconvN / resconvN (Exercise 1/2, N blocks)"
+        "unknown model '{name}': use resnetN or plainN (N = 18, 34, 50, 101, 152 for ImageNet nets; 6n+2 such as 20, 32, 44, 56, 110 for CIFAR nets), preresnetN, stackN (even N), plaindeepN / resdeepN (Part 6, N = 4n+2, e.g. 6), plainconvN / resconvN (Exercise 1/2, N blocks); NAME:PATTERN gives a skip per block, e.g. resnet14:I,-,W,A,I,X (codes - I P W A X D, optionally *α)"
     )
 }
 
@@ -497,6 +732,25 @@ mod tests {
         let r50 = ModelSpec::from_name("resnet50").unwrap().resolve(3, 1000).activation_floats(224);
         let r152 = ModelSpec::from_name("resnet152").unwrap().resolve(3, 1000).activation_floats(224);
         assert!(r152 > 2 * r50 && r50 > 10_000_000, "{r50} {r152}");
+    }
+
+    #[test]
+    fn skip_patterns_as_text() {
+        let m = ModelSpec::from_name("resnet14:i,-,W*0.5,a,X,D").unwrap();
+        assert_eq!(m.pattern_text().unwrap(), "resnet14:I,-,W*0.5,A,X,D");
+        assert_eq!(m.label(), "ResNet-14 [I,-,W*0.5,A,X,D]");
+        assert_eq!(ModelSpec::from_name(&m.pattern_text().unwrap()).unwrap(), m);
+        // JSON carries the same text form.
+        let json = serde_json::to_string(&m).unwrap();
+        assert!(json.contains(r#""pattern":"I,-,W*0.5,A,X,D""#), "{json}");
+        assert_eq!(serde_json::from_str::<ModelSpec>(&json).unwrap(), m);
+        assert!(serde_json::from_str::<ModelSpec>(&json.replace("W*0.5", "Q")).is_err());
+        assert!(ModelSpec::from_name("resnet14:I,I").unwrap_err().contains("has 6 blocks"));
+        assert!(ModelSpec::from_name("resnet14:I,I,I,I,I,Z").unwrap_err().contains("not a block skip"));
+        assert!(ModelSpec::from_name("resnet14:I,I,I,I,I,-*2").unwrap_err().contains("no α"));
+        assert!(ModelSpec::from_name("resnet14:I,I,I,I,I,I*9").unwrap_err().contains("(0, 4]"));
+        // No pattern: nothing extra in JSON (old configs and URLs stay as they were).
+        assert!(!serde_json::to_string(&ModelSpec::from_name("resnet20").unwrap()).unwrap().contains("pattern"));
     }
 
     #[test]

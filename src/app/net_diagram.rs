@@ -1,0 +1,86 @@
+//! A network drawn from its plan (no burn needed): stem → stages → blocks → head. Each block shows its
+//! kind, its skip (colour-coded by the pattern code), its shortcut, output shape and parameters; stages
+//! fold open and shut so ResNet-152 stays readable. Shared by the search page and, later, the
+//! visualisations and variants pages.
+
+use leptos::prelude::*;
+
+use crate::lab::model::{BlockKind, NetSpec, Skip, Stem};
+
+fn skip_name(skip: Skip) -> &'static str {
+    match skip {
+        Skip::None => "no skip",
+        Skip::Identity => "identity skip",
+        Skip::Projection => "projection skip",
+        Skip::ChannelWeight => "channel-weighted skip",
+        Skip::Attention => "SE-gated residual",
+        Skip::XAttention => "attention from x",
+        Skip::Dense => "dense (extra path G)",
+    }
+}
+
+/// Thousands separated with a thin space: 1 234 567.
+fn grouped(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push('\u{2009}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `plan` is the resolved net and the input side it is drawn for; `None` draws nothing.
+#[component]
+pub fn NetDiagram(#[prop(into)] plan: Signal<Option<(NetSpec, usize)>>, testid: &'static str) -> impl IntoView {
+    move || {
+        plan.get().map(|(spec, size)| {
+            let blocks = spec.block_plans(size);
+            let stages = spec.stages.len();
+            let (stem_k, stem_w, pooled) = match spec.stem {
+                Stem::Small { width } => (3, width, false),
+                Stem::Large { width } => (7, width, true),
+            };
+            let last = blocks.last().map_or(stem_w, |b| b.output[0]);
+            let kind = match spec.block {
+                BlockKind::Basic => "basic (3×3, 3×3)",
+                BlockKind::Bottleneck => "bottleneck (1×1, 3×3, 1×1)",
+            };
+            view! {
+                <figure class="net-diagram" data-testid=testid data-blocks=blocks.len() data-stages=stages data-params=spec.params()>
+                    <figcaption>{format!("{} blocks in {stages} stages · {} parameters · drawn for {size}×{size} input", blocks.len(), grouped(spec.params()))}</figcaption>
+                    <div class="nd-layer">{format!("stem: {stem_k}×{stem_k} conv → {stem_w} channels{}", if pooled { ", stride 2 + max-pool" } else { "" })}</div>
+                    {(0..stages).map(|st| {
+                        let mine: Vec<_> = blocks.iter().enumerate().filter(|(_, b)| b.stage == st).map(|(i, b)| (i, b.clone())).collect();
+                        let out = mine.last().map(|(_, b)| b.output).unwrap_or([0, 0, 0]);
+                        let params: usize = mine.iter().map(|(_, b)| b.params).sum();
+                        let open = mine.len() <= 12;
+                        view! {
+                            <details class="nd-stage" data-stage=st + 1 open=open>
+                                <summary>{format!("stage {}: {} {kind} blocks → {}×{}×{} · {} params", st + 1, mine.len(), out[0], out[1], out[2], grouped(params))}</summary>
+                                <ol class="nd-blocks">
+                                    {mine.into_iter().map(|(i, b)| {
+                                        let alpha = if b.gene.alpha != 1.0 { format!(" · α = {}", b.gene.alpha) } else { String::new() };
+                                        view! {
+                                            <li class="nd-block" data-skip=b.gene.skip.code().to_string() data-shortcut=b.shortcut.describe()
+                                                title=format!("block {}: {} ({})", i + 1, skip_name(b.gene.skip), b.shortcut.describe())>
+                                                <span class=format!("nd-code skip-{}", b.gene.skip.name()) aria-hidden="true">{b.gene.skip.code().to_string()}</span>
+                                                <span class="nd-text">
+                                                    {format!("block {} · {}{alpha} · shortcut: {} · out {}×{}×{} · {} params",
+                                                        i + 1, skip_name(b.gene.skip), b.shortcut.describe(), b.output[0], b.output[1], b.output[2], grouped(b.params))}
+                                                </span>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ol>
+                            </details>
+                        }
+                    }).collect_view()}
+                    <div class="nd-layer">{format!("{}global average pool → fully connected {last} → {} classes", if spec.preact { "BN + ReLU → " } else { "" }, spec.classes)}</div>
+                </figure>
+            }
+        })
+    }
+}
