@@ -29,6 +29,7 @@ fn tiny(model: ModelSpec, lr: f64) -> ExperimentConfig {
         seed: 1,
         max_steps: None,
         augment: false,
+        snapshots: 0,
     }
 }
 
@@ -348,7 +349,7 @@ fn measure_answers_every_request_kind() {
     let host = NativeHost::new(|_: &Event| {});
     let mut replies = Vec::new();
     let request = Measure::Models { names: vec!["resnet20".into(), "resnet18".into()], channels: 3, size: 32 };
-    block_on(measure(&request, &d, None, None, &host, |i, m| replies.push((i, m)))).unwrap();
+    block_on(measure(&request, &d, &[], None, &host, |i, m| replies.push((i, m)))).unwrap();
     let params: Vec<_> = replies
         .iter()
         .map(|(i, m)| match m {
@@ -362,19 +363,19 @@ fn measure_answers_every_request_kind() {
     assert_eq!(params, vec![(0, 269_722), (1, 11_689_512)]);
 
     let bad = Measure::Models { names: vec!["resnet21".into()], channels: 3, size: 32 };
-    let err = block_on(measure(&bad, &d, None, None, &host, |_, _| {})).unwrap_err();
+    let err = block_on(measure(&bad, &d, &[], None, &host, |_, _| {})).unwrap_err();
     assert!(err.contains("6n+2") && err.contains("21"), "{err}");
 
     let mut anatomy = None;
     let block = Measure::BlockGradients { cin: 8, width: 8, stride: 1, skip: Skip::Identity, size: 8, seed: 3 };
-    block_on(measure(&block, &d, None, None, &host, |_, m| anatomy = Some(m))).unwrap();
+    block_on(measure(&block, &d, &[], None, &host, |_, m| anatomy = Some(m))).unwrap();
     let Some(Measurement::Block { anatomy }) = anatomy else { panic!("no block measurement") };
     // An identity shortcut hands the gradient at the sum to x unchanged.
     assert!((anatomy.grad_shortcut - anatomy.grad_at_sum).abs() < 1e-4 * anatomy.grad_at_sum, "{anatomy:?}");
 
     // Looking inside needs a trained net; one trained on synthetic data is refused with a reason.
     let features = Measure::Features { pixels: vec![0; 3 * 8 * 8] };
-    let err = block_on(measure(&features, &d, None, None, &host, |_, _| {})).unwrap_err();
+    let err = block_on(measure(&features, &d, &[], None, &host, |_, _| {})).unwrap_err();
     assert!(err.contains("no network has been trained"), "{err}");
     let mut cfg = tiny(ModelSpec::new(Family::Cifar, 8, Skip::Identity).with_width(4), 0.05);
     cfg.epochs = 1;
@@ -382,7 +383,7 @@ fn measure_answers_every_request_kind() {
     let mut h = NativeHost::new(|_: &Event| {});
     let (_, net) = block_on(resnet_lab::lab::train::train_model(&cfg, &data, &d, &mut h)).unwrap();
     let trained = Trained::new(&cfg, net, data.class_names.clone());
-    let err = block_on(measure(&features, &d, Some(&trained), None, &host, |_, _| {})).unwrap_err();
+    let err = block_on(measure(&features, &d, &[&trained], None, &host, |_, _| {})).unwrap_err();
     assert!(err.contains("real images"), "{err}");
 
     // Saved and loaded back, the net computes the same outputs; a damaged save is refused.
@@ -449,9 +450,14 @@ fn residual_statistics_by_hand_and_before_after() {
     let host = NativeHost::new(|_: &Event| {});
     let ask = |trained: bool, t: Option<&Trained>| {
         let mut out = None;
-        let r = block_on(measure(&Measure::ResidualStats { config: cfg.clone(), trained, images: 8 }, &d, t, None, &host, |_, m| {
-            out = Some(m)
-        }));
+        let r = block_on(measure(
+            &Measure::ResidualStats { config: cfg.clone(), trained, images: 8 },
+            &d,
+            t.as_slice(),
+            None,
+            &host,
+            |_, m| out = Some(m),
+        ));
         r.map(|_| match out {
             Some(Measurement::Residuals { stats, .. }) => stats,
             other => panic!("{other:?}"),
@@ -537,4 +543,103 @@ fn a_tiny_search_runs_reproducibly_and_reports() {
     assert_eq!(exported.model.pattern.as_ref(), Some(&best));
     let (r, _) = train(&exported);
     assert_eq!(r.unwrap().final_val_accuracy, eval.val_accuracy);
+}
+
+#[test]
+fn loss_landscape_directions_are_filter_normalised_and_centred_on_the_trained_loss() {
+    use resnet_lab::lab::landscape::{axis, directions, row};
+    use resnet_lab::lab::measure::{measure, Measure, Measurement, Trained};
+    let _g = serial();
+    let d = Device::flex();
+    let mut cfg = tiny(ModelSpec::new(Family::Cifar, 8, Skip::Identity).with_width(4), 0.05);
+    cfg.epochs = 1;
+    let mut host = NativeHost::new(|_: &Event| {});
+    let (_, net) = block_on(resnet_lab::lab::train::run_model(&cfg, None, &d, &mut host)).unwrap();
+
+    let dirs = directions(&net, 9, &d);
+    let flat = |t: &Tensor<1>| -> Vec<f32> { t.clone().into_data().try_into_vec_as().unwrap() };
+    let mut filters = 0;
+    for k in 0..dirs.base.len() {
+        let (theta, delta, eta) = (flat(&dirs.base[k]), flat(&dirs.delta[k]), flat(&dirs.eta[k]));
+        let shape = &dirs.shapes[k];
+        if !dirs.directed[k] {
+            assert!(delta.iter().chain(&eta).all(|&v| v == 0.0), "BN parameters, biases and statistics get no direction");
+            continue;
+        }
+        assert_ne!(delta, eta);
+        // A filter: a conv's output channel (a contiguous block), a linear layer's output column.
+        let (rows, cols) = (shape[0], theta.len() / shape[0]);
+        let filter = |v: &[f32], f: usize| -> f32 {
+            if shape.len() == 4 {
+                v[f * cols..(f + 1) * cols].iter().map(|x| x * x).sum::<f32>().sqrt()
+            } else {
+                (0..rows).map(|i| v[i * shape[1] + f]).map(|x| x * x).sum::<f32>().sqrt()
+            }
+        };
+        let count = if shape.len() == 4 { rows } else { shape[1] };
+        for f in 0..count {
+            let (t, dn) = (filter(&theta, f), filter(&delta, f));
+            assert!((t - dn).abs() <= 1e-4 * t.max(1e-3), "param {k} filter {f}: ‖θ‖ {t} vs ‖δ‖ {dn}");
+            filters += 1;
+        }
+    }
+    assert!(filters > 40, "{filters}");
+
+    // The grid's centre is the trained net's own loss on those images; the measurement streams rows.
+    let data = resnet_lab::lab::data::Dataset::prepare(&cfg.data, cfg.seed, None).unwrap();
+    let idx: Vec<usize> = (0..32).collect();
+    let (x, y) = resnet_lab::lab::train::to_tensors(&data, data.gather(&idx), &d);
+    let own = burn::nn::loss::CrossEntropyLossConfig::new().init(&d).forward(net.forward(x.clone()), y.clone());
+    let own: f32 = own.into_scalar();
+    let centre_row = block_on(row(&net, &dirs, &axis(5, 1.0), 0.0, &x, &y)).unwrap();
+    assert_eq!(centre_row[2], own);
+    assert!(centre_row[0] > own && centre_row[4] > own, "the trained point is lower than a full filter-sized step away: {centre_row:?}");
+
+    let trained = Trained::new(&cfg, net, vec![]);
+    let req = Measure::Landscape { configs: vec![cfg.clone()], grid: 5, span: 1.0, images: 32, seed: 9 };
+    let mut rows = Vec::new();
+    block_on(measure(&req, &d, &[&trained], None, &host, |i, m| rows.push((i, m)))).unwrap();
+    assert_eq!(rows.len(), 5);
+    match &rows[2].1 {
+        Measurement::LandscapeRow { net: 0, row: 2, b, losses } => {
+            assert_eq!(*b, 0.0);
+            assert_eq!(losses[2], Some(own));
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut other = cfg.clone();
+    other.label = "not trained".into();
+    let landscape = |configs: Vec<ExperimentConfig>, grid: usize| Measure::Landscape { configs, grid, span: 1.0, images: 32, seed: 9 };
+    let err = block_on(measure(&landscape(vec![other], 5), &d, &[&trained], None, &host, |_, _| {}));
+    assert!(err.unwrap_err().contains("train it first"));
+    let err = block_on(measure(&landscape(vec![cfg.clone()], 4), &d, &[&trained], None, &host, |_, _| {}));
+    assert!(err.unwrap_err().contains("odd"));
+}
+
+#[test]
+fn snapshots_show_one_image_after_each_stage_as_training_goes_on() {
+    let _g = serial();
+    let mut cfg = tiny(ModelSpec::new(Family::Cifar, 14, Skip::Identity).with_width(4), 0.05);
+    cfg.epochs = 2;
+    cfg.snapshots = 2;
+    let (r, events) = train(&cfg);
+    let total = r.unwrap().steps;
+    let shots: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Snapshot { step, maps } => Some((*step, maps.clone())),
+            _ => None,
+        })
+        .collect();
+    // At initialisation, at a third and two thirds of the run, and at the end.
+    assert_eq!(shots.iter().map(|s| s.0).collect::<Vec<_>>(), vec![0, total / 3, 2 * total / 3, total]);
+    for (_, maps) in &shots {
+        // The last block of each of the three stages: 4×8×8, 8×4×4, 16×2×2 for 8 px input.
+        let shapes: Vec<_> = maps.iter().map(|m| (m.block, m.channels, m.height, m.width, m.values.len())).collect();
+        assert_eq!(shapes, vec![(1, 4, 8, 8, 256), (3, 8, 4, 4, 128), (5, 16, 2, 2, 64)]);
+    }
+    // Training changed what the net makes of the image.
+    assert_ne!(shots[0].1[2].values, shots[3].1[2].values);
+    cfg.snapshots = 21;
+    assert!(cfg.validate().unwrap_err().contains("snapshots"));
 }

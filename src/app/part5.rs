@@ -15,62 +15,21 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 use super::bar_chart::{Bar, BarChart};
 use super::controls::Readout;
 use super::controls::{Select, Slider};
+use super::feature_maps::StageMaps;
 use super::gallery::rgba;
 use super::progress::Progress;
 use super::runs::Runs;
 use super::{session_storage, worker_client, SAVED_NET_KEY};
 use crate::lab::data::DataKind;
-use crate::lab::report::{FeatureMaps, Seen};
+use crate::lab::report::Seen;
 use crate::pages::part5::{readout, Part5};
 use crate::pages::run_view::Phase;
 use crate::protocol::{DataPreview, FromWorker, Measure, Measurement, SavedNet};
 
-const MAPS_SHOWN: usize = 16;
 const DRAW_SCALE: f64 = 8.0;
 
 fn ctx(c: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
     c.get_context("2d").ok()??.dyn_into().ok()
-}
-
-/// Draws the first maps of one block as a grid of grey tiles (each tile min–max scaled).
-fn draw_maps(canvas: &HtmlCanvasElement, m: &FeatureMaps) -> Option<()> {
-    let shown = m.channels.min(MAPS_SHOWN);
-    let scale = (48 / m.height.max(1)).max(1);
-    let tile = m.height * scale;
-    let cols = 8;
-    let rows = shown.div_ceil(cols);
-    canvas.set_width((cols * (tile + 4)) as u32);
-    canvas.set_height((rows * (tile + 4)) as u32);
-    let c = ctx(canvas)?;
-    c.set_fill_style_str("#fff");
-    c.fill_rect(0.0, 0.0, canvas.width() as f64, canvas.height() as f64);
-    let plane = m.height * m.width;
-    for k in 0..shown {
-        let v = &m.values[k * plane..(k + 1) * plane];
-        let (lo, hi) = v.iter().fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)));
-        let bytes: Vec<u8> = v.iter().map(|&x| ((x - lo) / (hi - lo).max(1e-6) * 255.0) as u8).collect();
-        let px = rgba(&bytes, 1, m.height, scale);
-        let img = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&px), tile as u32, tile as u32).ok()?;
-        c.put_image_data(&img, ((k % cols) * (tile + 4)) as f64, ((k / cols) * (tile + 4)) as f64).ok()?;
-    }
-    Some(())
-}
-
-#[component]
-fn StageMaps(maps: FeatureMaps) -> impl IntoView {
-    let canvas = NodeRef::<Canvas>::new();
-    let m = maps.clone();
-    Effect::new(move |_| {
-        if let Some(c) = canvas.get() {
-            draw_maps(&c, &m);
-        }
-    });
-    view! {
-        <figure class="maps" data-block=maps.block data-shape=format!("{}x{}x{}", maps.channels, maps.height, maps.width)>
-            <figcaption>{format!("Block {} — {} maps of {}×{} (first {} shown)", maps.block + 1, maps.channels, maps.height, maps.width, maps.channels.min(MAPS_SHOWN))}</figcaption>
-            <canvas node_ref=canvas width="10" height="10" role="img" aria-label=format!("feature maps of block {}", maps.block + 1)></canvas>
-        </figure>
-    }
 }
 
 /// An image file → bytes `[channels, size, size]` (resized by the browser; grey = mean of RGB).

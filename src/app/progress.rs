@@ -9,6 +9,9 @@ pub fn Progress(
     #[prop(into)] run: Signal<RunView>,
     on_cancel: impl Fn() + 'static,
     #[prop(default = "progress")] testid: &'static str,
+    /// What is counted: "step" for training, "row" for a landscape being mapped.
+    #[prop(default = "step")]
+    unit: &'static str,
 ) -> impl IntoView {
     let running = move || run.with(|r| r.phase == Phase::Running);
     let text = move || {
@@ -20,9 +23,9 @@ pub fn Progress(
             }
             match r.phase {
                 Phase::Idle => String::new(),
-                Phase::Running => format!("step {} of {} · {elapsed:.1} s{eta}", r.done_steps, r.planned_steps),
-                Phase::Done => format!("finished {} steps in {elapsed:.1} s", r.done_steps),
-                Phase::Cancelled => format!("cancelled after {} of {} steps", r.done_steps, r.planned_steps),
+                Phase::Running => format!("{unit} {} of {} · {elapsed:.1} s{eta}", r.done_steps, r.planned_steps),
+                Phase::Done => format!("finished {} {unit}s in {elapsed:.1} s", r.done_steps),
+                Phase::Cancelled => format!("cancelled after {} of {} {unit}s", r.done_steps, r.planned_steps),
                 Phase::Failed => format!("stopped: {}", r.error.clone().unwrap_or_default()),
             }
         })

@@ -258,6 +258,7 @@ fn bench_train(spec: &ModelSpec, steps: usize, batch: usize, device: &Device) ->
         seed: 0,
         max_steps: Some(steps + 1),
         augment: false,
+        snapshots: 0,
     };
     let (mut t1, mut tn, mut params) = (0.0, 0.0, 0);
     let mut host = NativeHost::new(|e: &Event| match e {

@@ -51,6 +51,14 @@ pub struct ExperimentConfig {
     /// Random crop (and flip where it keeps the label) on training batches.
     #[serde(default)]
     pub augment: bool,
+    /// Feature maps of one held-out image after each stage, taken at initialisation, at this many
+    /// evenly spaced steps and at the end ([`Event::Snapshot`]); 0 = none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub snapshots: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn default_momentum() -> f64 {
@@ -86,6 +94,9 @@ impl ExperimentConfig {
         }
         if self.epochs == 0 || self.epochs > 1000 {
             return Err(format!("epochs must be 1..=1000, got {}", self.epochs));
+        }
+        if self.snapshots > 20 {
+            return Err(format!("snapshots must be 0..=20, got {}", self.snapshots));
         }
         if self.batch == 0 || self.batch > 4096 {
             return Err(format!("batch must be 1..=4096, got {}", self.batch));
@@ -187,6 +198,12 @@ pub enum Event {
     Done(Summary),
     /// After the last step of a net with weighted or gated skips: what they learned.
     Skips(super::report::SkipWeights),
+    /// What one fixed held-out image looks like after each stage at optimiser step `step` (0 = at
+    /// initialisation), when the config asks for snapshots.
+    Snapshot {
+        step: usize,
+        maps: Vec<super::report::FeatureMaps>,
+    },
     Failed {
         reason: String,
     },

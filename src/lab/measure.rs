@@ -30,16 +30,40 @@ pub enum Measure {
     /// of the net `config` starts from (`trained: false`, the same seeded initialisation a run of it
     /// uses) or of the last net trained in this tab (`trained: true`).
     ResidualStats { config: ExperimentConfig, trained: bool, images: usize },
+    /// The loss around each of the last nets trained in this tab (found by `configs`' labels and
+    /// models; [`super::landscape`]): `grid` × `grid` points over [−span, span]² along two
+    /// filter-normalised random directions (seeded), on the first `images` training images of the
+    /// config's data. One reply per grid row, as soon as it is measured.
+    Landscape { configs: Vec<ExperimentConfig>, grid: usize, span: f32, images: usize, seed: u64 },
 }
 
 /// One measured item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Measurement {
-    Model { info: ModelInfo, forward_ms: f64 },
-    Block { anatomy: BlockAnatomy },
-    Features { seen: Seen },
-    Residuals { trained: bool, label: String, stats: Vec<BlockStats> },
+    Model {
+        info: ModelInfo,
+        forward_ms: f64,
+    },
+    Block {
+        anatomy: BlockAnatomy,
+    },
+    Features {
+        seen: Seen,
+    },
+    Residuals {
+        trained: bool,
+        label: String,
+        stats: Vec<BlockStats>,
+    },
+    /// Row `row` (b = `b`) of net `net`'s landscape: the loss at each a of the axis (`None`: it
+    /// overflowed).
+    LandscapeRow {
+        net: usize,
+        row: usize,
+        b: f32,
+        losses: Vec<Option<f32>>,
+    },
 }
 
 /// A trained net as a page keeps it between pages of one tab: its spec, data and weights.
@@ -132,22 +156,25 @@ mod compute {
             match self {
                 Measure::Features { .. } => trained.map(|t| t.data.kind).filter(|k| k.is_real()),
                 Measure::ResidualStats { config, .. } => Some(config.data.kind).filter(|k| k.is_real()),
+                Measure::Landscape { configs, .. } => configs.iter().map(|c| c.data.kind).find(|k| k.is_real()),
                 _ => None,
             }
         }
     }
 
     /// Answers one request: each measured item goes to `reply` with its index as soon as it is
-    /// measured; Cancel (`host.cancelled()`) is honoured between items. `corpus` is the set
-    /// [`Measure::dataset`] asked for.
+    /// measured; Cancel (`host.cancelled()`) is honoured between items. `recent` holds the last nets
+    /// trained (or loaded) in this tab, the most recent last; `corpus` is the set [`Measure::dataset`]
+    /// asked for.
     pub async fn measure(
         request: &Measure,
         device: &Device,
-        trained: Option<&Trained>,
+        recent: &[&Trained],
         corpus: Option<&Corpus>,
         host: &impl Host,
         mut reply: impl FnMut(usize, Measurement),
     ) -> Result<(), String> {
+        let trained = recent.last().copied();
         match request {
             Measure::Models { names, channels, size } => {
                 let specs = names.iter().map(|n| ModelSpec::from_name(n)).collect::<Result<Vec<_>, _>>()?;
@@ -171,6 +198,43 @@ mod compute {
             Measure::ResidualStats { config, trained: after, images } => {
                 let (label, stats) = residuals(config, *after, *images, trained, corpus, device).await?;
                 reply(0, Measurement::Residuals { trained: *after, label, stats });
+                Ok(())
+            }
+            Measure::Landscape { configs, grid, span, images, seed } => {
+                if configs.is_empty() || configs.len() > 2 {
+                    return Err(format!("a landscape is drawn for 1 or 2 trained nets, got {}", configs.len()));
+                }
+                if *grid < 3 || *grid > 41 || grid % 2 == 0 {
+                    return Err(format!("the grid must be odd, 3..=41 points a side, got {grid}"));
+                }
+                if !(*span > 0.0 && *span <= 5.0 && (1..=512).contains(images)) {
+                    return Err(format!("span must be in (0, 5] and images 1..=512, got {span} and {images}"));
+                }
+                let axis = crate::lab::landscape::axis(*grid, *span);
+                for (n, config) in configs.iter().enumerate() {
+                    config.validate()?;
+                    let data = Dataset::prepare(&config.data, config.seed, corpus)?;
+                    let spec = config.model.resolve(data.channels, data.classes);
+                    let t = recent
+                        .iter()
+                        .rev()
+                        .find(|t| t.label == config.label && t.spec == spec)
+                        .ok_or_else(|| format!("{} is not among the last nets trained in this tab: train it first", config.label))?;
+                    let idx: Vec<usize> = (0..data.train_len.min(*images)).collect();
+                    let (x, y) = crate::lab::train::to_tensors(&data, data.gather(&idx), device);
+                    let net = t.net.clone();
+                    let dirs = crate::lab::landscape::directions(&net, *seed, device);
+                    for (row, &b) in axis.iter().enumerate() {
+                        if host.cancelled() {
+                            return Ok(());
+                        }
+                        host.yield_now().await;
+                        let losses = crate::lab::landscape::row(&net, &dirs, &axis, b, &x, &y).await.map_err(|e| e.to_string())?;
+                        // JSON has no ∞/NaN: a loss that overflowed travels as null.
+                        let losses = losses.into_iter().map(|l| l.is_finite().then_some(l)).collect();
+                        reply(n * grid + row, Measurement::LandscapeRow { net: n, row, b, losses });
+                    }
+                }
                 Ok(())
             }
         }

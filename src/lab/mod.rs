@@ -5,6 +5,7 @@
 pub mod data;
 pub mod experiment;
 pub mod gradients;
+pub mod landscape;
 pub mod measure;
 pub mod model;
 pub mod report;

@@ -389,6 +389,7 @@ mod tests {
                 seed: 1,
                 max_steps: None,
                 augment: false,
+                snapshots: 0,
             },
         }
     }

@@ -17,7 +17,7 @@ use super::experiment::{EpochStats, Event, ExperimentConfig, RunError, StepStats
 use super::gradients::{first_last_ratio, When};
 use super::model::Net;
 use super::model::Skip;
-use super::probes::{count_params, grad_squares, layer_names, read_floats, skip_weights};
+use super::probes::{count_params, feature_maps, grad_squares, layer_names, read_floats, skip_weights};
 use super::rng::Rng;
 
 /// Where a run reports to, and how it learns it should stop.
@@ -90,6 +90,27 @@ pub async fn train_model(
     let mut edges: Vec<Vec<f32>> = Vec::new();
     let mut last_epoch: Option<EpochStats> = None;
 
+    // Feature snapshots: one fixed held-out image (the first training image if none is held out),
+    // after each stage, at step 0, at evenly spaced steps and at the end.
+    let snapshot_at: Vec<usize> = (0..=config.snapshots + 1).map(|i| i * total / (config.snapshots + 1)).collect();
+    let probe = (config.snapshots > 0).then(|| {
+        let i = if data.len() > data.train_len { data.train_len } else { 0 };
+        to_tensors(data, data.gather(&[i]), &device.clone().inner()).0
+    });
+    let stage_ends: Vec<usize> = {
+        let mut at = 0;
+        spec.stages
+            .iter()
+            .map(|s| {
+                at += s.blocks;
+                at - 1
+            })
+            .collect()
+    };
+    if let Some(x) = &probe {
+        host.emit(Event::Snapshot { step: 0, maps: feature_maps(&model, x.clone(), &stage_ends).await? });
+    }
+
     'epochs: for epoch in 0..config.epochs {
         rng.shuffle(&mut order);
         let (mut loss_acc, mut correct_acc, mut seen) = (0f64, 0f64, 0usize);
@@ -146,6 +167,9 @@ pub async fn train_model(
             };
             host.emit(Event::Step(stats.clone()));
             last = Some(stats);
+            if let Some(x) = probe.as_ref().filter(|_| snapshot_at[1..].contains(&step)) {
+                host.emit(Event::Snapshot { step, maps: feature_maps(&model, x.clone(), &stage_ends).await? });
+            }
             host.yield_now().await;
         }
         let (val_loss, val_accuracy) = evaluate(&model, data, batch, &ad).await?;
@@ -216,7 +240,7 @@ pub async fn evaluate(model: &Net, data: &Dataset, batch: usize, device: &Device
     Ok((v[0] / idx.len() as f32, v[1] / idx.len() as f32))
 }
 
-fn to_tensors(data: &Dataset, (pixels, labels): (Vec<f32>, Vec<i64>), device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
+pub fn to_tensors(data: &Dataset, (pixels, labels): (Vec<f32>, Vec<i64>), device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
     let b = labels.len();
     let x = Tensor::from_data(TensorData::new(pixels, [b, data.channels, data.size, data.size]), device);
     let y = Tensor::from_data(TensorData::new(labels, [b]), device);

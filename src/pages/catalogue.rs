@@ -106,8 +106,8 @@ page_table! {
         "Pre-activation, wide, SE and dense-style connections.",
         soon("variants");
     "Module", "Visualisations",
-        "Gradient flow through depth, a loss-landscape slice, feature evolution.",
-        soon("visualise");
+        "Loss landscapes of a plain net and its ResNet twin, gradient flow through depth, feature evolution, the network drawn.",
+        built(super::visualise::Visualise, views::visualise::VisualisePage);
     "Module", "A practical training pipeline",
         "Augmentation, schedules, checkpoints and per-class accuracy on real data.",
         soon("pipeline");

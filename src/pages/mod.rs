@@ -22,3 +22,4 @@ pub mod query;
 pub mod readouts;
 pub mod run_view;
 pub mod training;
+pub mod visualise;

@@ -30,6 +30,8 @@ pub struct Series {
     pub failed: Option<String>,
     /// What weighted or gated skips learned (Exercise 5).
     pub skips: Option<crate::lab::report::SkipWeights>,
+    /// (step, feature maps after each stage) of one fixed image, when the run takes snapshots.
+    pub snapshots: Vec<(usize, Vec<crate::lab::report::FeatureMaps>)>,
 }
 
 impl Series {
@@ -131,6 +133,7 @@ impl RunView {
                     Event::Epoch(e) => s.epochs.push(e.clone()),
                     Event::Done(summary) => s.summary = Some(summary.clone()),
                     Event::Skips(w) => s.skips = Some(w.clone()),
+                    Event::Snapshot { step, maps } => s.snapshots.push((*step, maps.clone())),
                     Event::Failed { reason } => s.failed = Some(reason.clone()),
                 }
             }

@@ -132,6 +132,7 @@ impl Training {
             seed: self.seed,
             max_steps: None,
             augment: self.augment,
+            snapshots: 0,
         }
     }
 }

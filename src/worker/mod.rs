@@ -31,6 +31,17 @@ struct State {
     corpora: HashMap<DataKind, Rc<Corpus>>,
     /// The last network trained in this tab (Part 5 looks inside it).
     trained: Option<Rc<Trained>>,
+    /// The one trained before it: a page comparing two nets (the loss landscapes) measures both.
+    previous: Option<Rc<Trained>>,
+}
+
+/// Keeps `t` as the last trained net; the one before it stays as `previous`, older ones are dropped.
+fn keep(t: Trained) {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.previous = s.trained.take();
+        s.trained = Some(Rc::new(t));
+    });
 }
 
 thread_local! {
@@ -162,7 +173,7 @@ async fn run_keeping(
         Some(c) => c.class_names.clone(),
         None => config.data.synthetic_class_names(),
     };
-    STATE.with(|s| s.borrow_mut().trained = Some(Rc::new(Trained::new(config, net, class_names))));
+    keep(Trained::new(config, net, class_names));
     Ok(())
 }
 
@@ -254,7 +265,9 @@ async fn measure(id: u32, request: Measure) {
             None => None,
         };
         let host = WorkerHost { id, series: 0 };
-        measure::measure(&request, &device, trained.as_deref(), corpus.as_deref(), &host, |index, result| {
+        let previous = STATE.with(|s| s.borrow().previous.clone());
+        let recent: Vec<&Trained> = previous.as_deref().into_iter().chain(trained.as_deref()).collect();
+        measure::measure(&request, &device, &recent, corpus.as_deref(), &host, |index, result| {
             post(&FromWorker::Measured { id, index, result })
         })
         .await
@@ -284,7 +297,7 @@ async fn load_net(id: u32, saved: SavedNet) {
     match measure::load_net(saved, &device) {
         Ok(t) => {
             let label = t.label.clone();
-            STATE.with(|s| s.borrow_mut().trained = Some(Rc::new(t)));
+            keep(t);
             post(&FromWorker::NetLoaded { id, label });
             finish(id, None);
         }
