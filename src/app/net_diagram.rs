@@ -5,6 +5,8 @@
 
 use leptos::prelude::*;
 
+use super::export::download_text;
+
 use crate::lab::model::{BlockKind, NetSpec, Skip, Stem};
 
 fn skip_name(skip: Skip) -> &'static str {
@@ -44,13 +46,27 @@ pub fn NetDiagram(#[prop(into)] plan: Signal<Option<(NetSpec, usize)>>, testid: 
                 Stem::Large { width } => (7, width, true),
             };
             let last = blocks.last().map_or(stem_w, |b| b.output[0]);
+            let mut csv = String::from("block,stage,skip,alpha,shortcut,in_channels,in_h,in_w,out_channels,out_h,out_w,params\n");
+            for (i, b) in blocks.iter().enumerate() {
+                csv.push_str(&format!(
+                    "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                    i + 1, b.stage + 1, b.gene.skip.name(), b.gene.alpha, b.shortcut.describe(),
+                    b.input[0], b.input[1], b.input[2], b.output[0], b.output[1], b.output[2], b.params
+                ));
+            }
             let kind = match spec.block {
                 BlockKind::Basic => "basic (3×3, 3×3)",
                 BlockKind::Bottleneck => "bottleneck (1×1, 3×3, 1×1)",
             };
             view! {
                 <figure class="net-diagram" data-testid=testid data-blocks=blocks.len() data-stages=stages data-params=spec.params()>
-                    <figcaption>{format!("{} blocks in {stages} stages · {} parameters · drawn for {size}×{size} input", blocks.len(), grouped(spec.params()))}</figcaption>
+                    <figcaption>
+                        {format!("{} blocks in {stages} stages · {} parameters · drawn for {size}×{size} input", blocks.len(), grouped(spec.params()))}
+                        <span class="chart-export">
+                            <button type="button" class="small" data-testid=format!("{testid}-csv") aria-label="Download the blocks as CSV"
+                                on:click=move |_| { download_text("network-blocks.csv", "text/csv", &csv.clone()); }>"CSV"</button>
+                        </span>
+                    </figcaption>
                     <div class="nd-layer">{format!("stem: {stem_k}×{stem_k} conv → {stem_w} channels{}", if pooled { ", stride 2 + max-pool" } else { "" })}</div>
                     {(0..stages).map(|st| {
                         let mine: Vec<_> = blocks.iter().enumerate().filter(|(_, b)| b.stage == st).map(|(i, b)| (i, b.clone())).collect();

@@ -9,6 +9,7 @@ use crate::pages::page::PageState;
 use super::bar_chart::{Bar, BarChart};
 use super::controls::Readout;
 use super::controls::Select;
+use super::net_diagram::NetDiagram;
 use super::progress::Progress;
 use super::worker_client;
 use crate::lab::report::ModelInfo;
@@ -136,6 +137,12 @@ pub fn Part3Page() -> impl IntoView {
                 </tbody>
             </table>
             <Readout title="What the numbers say" sentences=Signal::derive(move || readout(&done_rows())) />
+            <h2>"One of them, block by block"</h2>
+            <Select id="draw" label="Model drawn (from its plan: shapes at the input size above)"
+                options=MODELS.iter().map(|m| (*m, *m)).collect()
+                value=Signal::derive(move || settings.with(|s| MODELS[s.draw].to_string()))
+                on_change=move |v| settings.update(|s| s.draw = MODELS.iter().position(|m| *m == v).unwrap_or(s.draw)) />
+            <NetDiagram plan=Signal::derive(move || Some(settings.with(|s| s.drawn()))) testid="net-diagram" />
         </PageShell>
     }
 }

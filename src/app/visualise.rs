@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::chart::{Line, LineChart};
 use super::controls::{Readout, Select, Slider};
 use super::epoch_charts::EpochCharts;
+use super::export::download_text;
 use super::feature_maps::StageMaps;
 use super::gradient_profiles::GradientProfiles;
 use super::landscape_map::LandscapeMap;
@@ -22,6 +23,20 @@ use crate::pages::readouts::run_notes;
 use crate::pages::run_view::{Phase, RunView};
 use crate::pages::visualise::{landscape_readout, Visualise};
 use crate::protocol::{FromWorker, Measurement};
+
+/// Every snapshot's maps, one row per value.
+fn evolution_csv(shots: &[(usize, Vec<crate::lab::report::FeatureMaps>)]) -> String {
+    let mut out = String::from("step,stage,channel,y,x,value\n");
+    for (step, maps) in shots {
+        for (stage, m) in maps.iter().enumerate() {
+            for (k, v) in m.values.iter().enumerate() {
+                let (c, rest) = (k / (m.height * m.width), k % (m.height * m.width));
+                out.push_str(&format!("{step},{},{c},{},{},{v}\n", stage + 1, rest / m.width, rest % m.width));
+            }
+        }
+    }
+    out
+}
 
 #[component]
 pub fn VisualisePage() -> impl IntoView {
@@ -200,6 +215,8 @@ pub fn VisualisePage() -> impl IntoView {
             </div>
             <section class="evolution" data-testid="evolution" data-step=move || shown.with(|s| s.as_ref().map(|s| s.0.to_string()).unwrap_or_default())
                 data-snapshots=move || shots.with(Vec::len)>
+                <button type="button" class="small" data-testid="evolution-csv" prop:disabled=move || shots.with(Vec::is_empty)
+                    on:click=move |_| { download_text("feature-evolution.csv", "text/csv", &evolution_csv(&shots.get_untracked())); }>"CSV of every snapshot"</button>
                 <p>{move || shown.with(|s| s.as_ref().map(|(step, _)| {
                     let total = runs.view.with(|r| r.series.get(evo_net.get()).and_then(|s| s.summary.as_ref().map(|m| m.steps)).unwrap_or(0));
                     if *step == 0 { "At initialisation (step 0)".to_string() } else { format!("After step {step}{}", if total > 0 { format!(" of {total}") } else { String::new() }) }

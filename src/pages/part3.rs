@@ -58,11 +58,13 @@ pub struct Part3 {
     pub models: Vec<usize>,
     pub size: usize,
     pub metric: Metric,
+    /// Index into [`MODELS`] of the model drawn block by block.
+    pub draw: usize,
 }
 
 impl Default for Part3 {
     fn default() -> Self {
-        Part3 { models: (0..MODELS.len()).collect(), size: 32, metric: Metric::Params }
+        Part3 { models: (0..MODELS.len()).collect(), size: 32, metric: Metric::Params, draw: 2 }
     }
 }
 
@@ -92,16 +94,25 @@ impl PageState for Part3 {
             size = near;
         }
         let metric = q.choice("metric", d.metric, Metric::parse, "params, macs, blocks, time");
-        Part3 { models, size, metric }
+        let draw = q.choice("draw", d.draw, |s| MODELS.iter().position(|m| *m == s), &MODELS.join(", "));
+        Part3 { models, size, metric, draw }
     }
 
     fn pairs(&self) -> Vec<(&'static str, String)> {
         let models = self.models.iter().map(|&i| MODELS[i]).collect::<Vec<_>>().join(",");
-        vec![("models", models), ("size", self.size.to_string()), ("metric", self.metric.name().into())]
+        vec![("models", models), ("size", self.size.to_string()), ("metric", self.metric.name().into()), ("draw", MODELS[self.draw].into())]
     }
 }
 
 impl Part3 {
+    /// The drawn model's plan, as Part 3 counts it (1000 classes for ImageNet nets, 10 for CIFAR nets)
+    /// at the page's input size.
+    pub fn drawn(&self) -> (crate::lab::model::NetSpec, usize) {
+        let spec = crate::lab::model::ModelSpec::from_name(MODELS[self.draw]).expect("Part 3's models are catalogue names");
+        let classes = if spec.family == crate::lab::model::Family::Imagenet { 1000 } else { 10 };
+        (spec.resolve(3, classes), self.size)
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.models.iter().map(|&i| MODELS[i].to_string()).collect()
     }
@@ -149,8 +160,11 @@ mod tests {
 
     #[test]
     fn url_round_trip_and_notes() {
-        let p = Part3 { models: vec![0, 2, 5], size: 224, metric: Metric::Macs };
-        assert_eq!(Part3::from_query(&p.to_query()), (p, vec![]));
+        let p = Part3 { models: vec![0, 2, 5], size: 224, metric: Metric::Macs, draw: 4 };
+        assert_eq!(Part3::from_query(&p.to_query()), (p.clone(), vec![]));
+        // ResNet-152 drawn: 50 blocks, its plan's parameters equal torchvision's count.
+        let (plan, size) = p.drawn();
+        assert_eq!((plan.block_plans(size).len(), plan.params(), size), (50, 60_192_808, 224));
         let (p, notes) = Part3::from_query("models=resnet50,vgg16,resnet18&size=100&metric=speed");
         assert_eq!((p.models, p.size, p.metric), (vec![0, 2], 128, Metric::Params));
         assert_eq!(notes.len(), 3, "{notes:?}");

@@ -33,6 +33,11 @@ test('Part 3 builds the chosen ResNets, shows their exact counts, times a forwar
   const chartValues = await page.$$eval('[data-testid=arch-chart] tr', (trs) => trs.map((tr) => tr.dataset.value));
   assert.deepEqual(chartValues, rows.map((r) => r.macs), 'the chart plots the measured multiply-adds');
   await page.waitForTimeout(300);
+  // One model drawn from its plan: ResNet-50 by default (16 blocks in 4 stages), then CIFAR ResNet-110.
+  assert.deepEqual(await page.$eval('[data-testid=net-diagram]', (f) => [f.dataset.blocks, f.dataset.stages]), ['16', '4']);
+  await page.selectOption('#draw', 'resnet110');
+  await page.waitForSelector('[data-testid=net-diagram][data-blocks="54"][data-stages="3"]');
+  assert.equal(await page.getAttribute('[data-testid=net-diagram]', 'data-params'), '1727962');
   await screenshot(page, 'part3');
   assert.deepEqual(page.errors, []);
 });

@@ -82,6 +82,11 @@ test('Visualise: two landscapes fill in, their numbers match the map, the scrubb
   await page.fill('#evo-shot', '0');
   await page.waitForSelector('[data-testid=evolution][data-step="0"]');
   assert.match(await page.textContent('[data-testid=evolution]'), /At initialisation \(step 0\)/);
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=evolution-csv]')]);
+  const lines = fs.readFileSync(await csv.path(), 'utf8').trim().split('\n');
+  assert.equal(lines.length, 1 + 6 * (256 + 128 + 64), 'every value of every snapshot');
+  const [blocks] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=net-diagram-csv]')]);
+  assert.equal(fs.readFileSync(await blocks.path(), 'utf8').trim().split('\n').length, 1 + 50, 'ResNet-152: 50 blocks');
   await page.selectOption('#evo-net', '0');
   assert.equal(await page.getAttribute('[data-testid=evolution]', 'data-snapshots'), '6');
   await page.waitForTimeout(300);
