@@ -148,6 +148,12 @@ fn invalid_configs_are_refused_with_a_message() {
     cfg.model.depth = 20;
     cfg.lr = f64::NAN;
     assert!(matches!(train(&cfg).0, Err(RunError::Invalid(_))));
+    cfg.lr = 0.1;
+    // Labels are bytes: 300 classes would wrap; 200,000 images of 4×256×256 would need 210 GB (209.7 × 10⁹ bytes).
+    cfg.data.classes = 300;
+    assert!(cfg.validate().unwrap_err().contains("classes 2..=256"));
+    cfg.data = DataSpec { kind: DataKind::RandomLabels, samples: 200_000, size: 256, channels: 4, classes: 10 };
+    assert!(cfg.validate().unwrap_err().contains("209.7 GB"), "{:?}", cfg.validate());
 }
 
 #[test]
@@ -372,6 +378,10 @@ fn measure_answers_every_request_kind() {
     let Some(Measurement::Block { anatomy }) = anatomy else { panic!("no block measurement") };
     // An identity shortcut hands the gradient at the sum to x unchanged.
     assert!((anatomy.grad_shortcut - anatomy.grad_at_sum).abs() < 1e-4 * anatomy.grad_at_sum, "{anatomy:?}");
+    // An identity shortcut that would have to shrink x (32 → 16 channels) is refused, not a panic.
+    let shrink = Measure::BlockGradients { cin: 32, width: 16, stride: 1, skip: Skip::Identity, size: 8, seed: 3 };
+    let err = block_on(measure(&shrink, &d, &[], None, &host, |_, _| {})).unwrap_err();
+    assert!(err.contains("cannot take x from 32 down to 16 channels"), "{err}");
 
     // Looking inside needs a trained net; one trained on synthetic data is refused with a reason.
     let features = Measure::Features { pixels: vec![0; 3 * 8 * 8] };
@@ -642,4 +652,48 @@ fn snapshots_show_one_image_after_each_stage_as_training_goes_on() {
     assert_ne!(shots[0].1[2].values, shots[3].1[2].values);
     cfg.snapshots = 21;
     assert!(cfg.validate().unwrap_err().contains("snapshots"));
+}
+
+#[test]
+fn per_layer_gradients_add_up_to_an_independent_sum_over_the_parameters() {
+    use burn::module::{ModuleVisitor, Param};
+    use burn::optim::GradientsParams;
+    let _g = serial();
+    let d = Device::flex();
+    let ad = d.clone().autodiff();
+    ad.seed(4);
+    let net = Net::new(&ModelSpec::new(Family::Cifar, 8, Skip::Identity).with_width(4).resolve(3, 10), &ad);
+    let x = Tensor::<4>::random([6, 3, 8, 8], burn::tensor::Distribution::Normal(0.0, 1.0), &ad);
+    let y = Tensor::<1, Int>::from_data(TensorData::new(vec![0i64, 1, 2, 3, 4, 5], [6]), &ad);
+    let loss = burn::nn::loss::CrossEntropyLossConfig::new().init(&ad).forward(net.forward(x), y);
+    let grads = GradientsParams::from_grads(loss.backward(), &net);
+    let lab: f32 =
+        resnet_lab::lab::probes::grad_squares(&net, &grads).into_iter().map(|t| t.into_data().try_into_vec_as::<f32>().unwrap()[0]).sum();
+
+    // The test's own walk over every parameter with a gradient: weights (≥ 2-D) and the rest (BN, biases).
+    struct Sum<'a> {
+        grads: &'a GradientsParams,
+        weights: f64,
+        rest: f64,
+        layers: usize,
+    }
+    impl ModuleVisitor for Sum<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let Some(g) = self.grads.get::<D>(param.id) else { return };
+            let v: Vec<f32> = g.into_data().try_into_vec_as().unwrap();
+            let sq: f64 = v.iter().map(|x| (*x as f64).powi(2)).sum();
+            if D >= 2 {
+                self.weights += sq;
+                self.layers += 1;
+            } else {
+                self.rest += sq;
+            }
+        }
+    }
+    let mut s = Sum { grads: &grads, weights: 0.0, rest: 0.0, layers: 0 };
+    net.visit(&mut s);
+    assert_eq!(s.layers, 1 + 3 * 2 + 1);
+    assert!(((lab as f64) - s.weights).abs() < 1e-4 * s.weights, "lab {lab} vs independent {}", s.weights);
+    // BatchNorm's scales and shifts and the classifier's bias learn too; the lab's global norm leaves them out.
+    assert!(s.rest > 0.0);
 }

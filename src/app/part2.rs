@@ -88,6 +88,12 @@ pub fn Part2Page() -> impl IntoView {
 
     // Every change rebuilds the block and measures it again (one small forward/backward pass).
     Effect::new(move |_| {
+        // An impossible block is explained, not sent (the worker would refuse it too).
+        if let Some(problem) = settings.with(|s| s.problem()) {
+            anatomy.set(None);
+            error.set(Some(problem));
+            return;
+        }
         let request = settings.with(|s| s.request());
         worker_client::measure(request, move |msg| match msg {
             FromWorker::Measured { result: Measurement::Block { anatomy: a }, .. } => {

@@ -61,6 +61,9 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+/// The most image data (as f32) one run may hold: a browser tab has a few GB at most.
+pub const MAX_DATA_BYTES: u64 = 1 << 30;
+
 fn default_momentum() -> f64 {
     0.9
 }
@@ -89,8 +92,21 @@ impl ExperimentConfig {
                 return Err(format!("{} images are {c}×{s}×{s} with {k} classes", d.kind.title()));
             }
         }
-        if !(4..=256).contains(&d.size) || !(1..=4).contains(&d.channels) || !(2..=1000).contains(&d.classes) {
-            return Err("data: size 4..=256, channels 1..=4, classes 2..=1000".into());
+        // Labels are bytes: more than 256 classes would wrap around silently.
+        if !(4..=256).contains(&d.size) || !(1..=4).contains(&d.channels) || !(2..=256).contains(&d.classes) {
+            return Err(format!("data: size 4..=256, channels 1..=4, classes 2..=256, got {}, {}, {}", d.size, d.channels, d.classes));
+        }
+        let bytes = 4 * d.samples as u64 * (d.channels * d.size * d.size) as u64;
+        if bytes > MAX_DATA_BYTES {
+            return Err(format!(
+                "data: {} images of {}×{}×{} take {:.1} GB as floats; the lab holds at most {} GB of images",
+                d.samples,
+                d.channels,
+                d.size,
+                d.size,
+                bytes as f64 / 1e9,
+                MAX_DATA_BYTES >> 30
+            ));
         }
         if self.epochs == 0 || self.epochs > 1000 {
             return Err(format!("epochs must be 1..=1000, got {}", self.epochs));
@@ -217,6 +233,10 @@ pub enum RunError {
         step: usize,
         loss: f32,
     },
+    /// The loss was finite but a gradient norm was not (it overflowed) at this step.
+    GradientOverflow {
+        step: usize,
+    },
     Invalid(String),
     /// The backend failed (out of memory, device lost…).
     Backend(String),
@@ -228,6 +248,9 @@ impl std::fmt::Display for RunError {
             RunError::Cancelled => write!(f, "cancelled"),
             RunError::Diverged { step, loss } => {
                 write!(f, "training diverged: the loss became {loss} at step {step}; try a smaller learning rate")
+            }
+            RunError::GradientOverflow { step } => {
+                write!(f, "training diverged: a gradient became infinite or NaN at step {step}; try a smaller learning rate")
             }
             RunError::Invalid(m) => write!(f, "invalid experiment: {m}"),
             RunError::Backend(m) => write!(f, "the compute backend failed: {m}"),

@@ -196,6 +196,14 @@ pub async fn block_anatomy(
     if !matches!(skip, Skip::None | Skip::Identity | Skip::Projection) {
         return Err(RunError::Invalid("the block anatomy shows none, identity or projection shortcuts".into()));
     }
+    if let Some(problem) = super::model::spec::block_problem(BlockKind::Basic, cin, width, stride, skip) {
+        return Err(RunError::Invalid(problem));
+    }
+    if !(1..=64).contains(&size) || cin > 512 || width > 512 {
+        return Err(RunError::Invalid(format!(
+            "the block anatomy takes images of 1..=64 px and up to 512 channels, got {size} px, {cin} → {width}"
+        )));
+    }
     let ad = device.clone().autodiff();
     ad.seed(seed);
     let block = BlockConfig::new(BlockKind::Basic, cin, width).with_stride(stride).with_skip(skip).init(&ad);

@@ -145,6 +145,10 @@ pub async fn train_model(
             }
             let layer_grad_norms: Vec<f32> = values[2..].iter().map(|s| s.sqrt()).collect();
             let grad_norm = values[2..].iter().sum::<f32>().sqrt();
+            // Every float that leaves the run must be finite (JSON cannot carry the others).
+            if !grad_norm.is_finite() || !values[1].is_finite() {
+                return Err(RunError::GradientOverflow { step });
+            }
             if step == 1 {
                 first_loss = loss_v;
             }

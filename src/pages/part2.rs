@@ -26,7 +26,7 @@ impl PageState for Part2 {
     const SLUG: &'static str = "part2";
 
     fn read(q: &mut Query, d: &Part2) -> Part2 {
-        Part2 {
+        let p = Part2 {
             cin: q.int("cin", d.cin, 1, 128),
             width: q.int("width", d.width, 1, 128),
             stride: q.choice(
@@ -47,7 +47,11 @@ impl PageState for Part2 {
             ),
             size: q.int("size", d.size, 4, 64),
             seed: q.int("seed", d.seed as usize, 0, 1_000_000) as u64,
+        };
+        if let Some(problem) = p.problem() {
+            q.notes.push(format!("these settings do not make a block: {problem}"));
         }
+        p
     }
 
     fn pairs(&self) -> Vec<(&'static str, String)> {
@@ -65,6 +69,12 @@ impl PageState for Part2 {
 impl Part2 {
     pub fn request(&self) -> Measure {
         Measure::BlockGradients { cin: self.cin, width: self.width, stride: self.stride, skip: self.skip, size: self.size, seed: self.seed }
+    }
+
+    /// Why this block cannot be built, if it cannot (the settings as a whole: each value can be in range
+    /// and the block still impossible).
+    pub fn problem(&self) -> Option<String> {
+        crate::lab::model::spec::block_problem(crate::lab::model::BlockKind::Basic, self.cin, self.width, self.stride, self.skip)
     }
 
     /// Whether x's shape changes, so an identity shortcut has to subsample / zero-pad.
@@ -109,6 +119,11 @@ mod tests {
         let (p, notes) = Part2::from_query("cin=0&stride=3&skip=dense");
         assert_eq!((p.cin, p.stride, p.skip), (1, 1, Skip::Identity));
         assert_eq!(notes.len(), 3, "{notes:?}");
+        // Each value in range, the block impossible: said in a note, and the page does not send it.
+        let (p, notes) = Part2::from_query("cin=32&width=16");
+        assert!(p.problem().unwrap().contains("from 32 down to 16 channels"));
+        assert!(notes[0].contains("do not make a block"), "{notes:?}");
+        assert!(Part2 { skip: Skip::Projection, ..p }.problem().is_none());
     }
 
     #[test]

@@ -223,7 +223,7 @@ async fn run_all(id: u32, configs: Vec<crate::lab::experiment::ExperimentConfig>
             Err(e) => {
                 // A diverged series is reported and the rest still run: the comparison stays useful.
                 host.emit(Event::Failed { reason: e.to_string() });
-                if !matches!(e, RunError::Diverged { .. }) {
+                if !matches!(e, RunError::Diverged { .. } | RunError::GradientOverflow { .. }) {
                     outcome = (false, Some(e.to_string()));
                     break;
                 }

@@ -30,7 +30,8 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
 
 /// Decompresses gzip data (all members); `name` is only for the message.
 pub fn gunzip(name: &str, bytes: &[u8]) -> Result<Vec<u8>, FormatError> {
-    let mut out = Vec::with_capacity(bytes.len() * 3);
+    // Reserve a guess, never past the cap: a huge input must not ask for more than it may unpack to.
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(3).min(MAX_UNPACKED + 1));
     let decoder = flate2::read::MultiGzDecoder::new(bytes);
     match decoder.take(MAX_UNPACKED as u64 + 1).read_to_end(&mut out) {
         Ok(_) if out.len() > MAX_UNPACKED => err(format!("{name}: unpacks to more than {} MB", MAX_UNPACKED >> 20)),

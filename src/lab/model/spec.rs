@@ -66,6 +66,23 @@ impl Skip {
     }
 }
 
+/// Why a block of `kind` from `cin` channels at `width` (stride `stride`) with `skip` cannot be built,
+/// if it cannot: checked before a page sends it and again where it is built.
+pub fn block_problem(kind: BlockKind, cin: usize, width: usize, stride: usize, skip: Skip) -> Option<String> {
+    let cout = width * kind.expansion();
+    if cin == 0 || width == 0 {
+        return Some("a block needs at least one input and one output channel".into());
+    }
+    if !(1..=2).contains(&stride) {
+        return Some(format!("stride must be 1 or 2, got {stride}"));
+    }
+    (skip == Skip::Identity && cout < cin).then(|| {
+        format!(
+            "an identity shortcut cannot take x from {cin} down to {cout} channels: it can only zero-pad extra channels on. Use at least {cin} output channels, or a projection shortcut"
+        )
+    })
+}
+
 /// One block's entry in a per-block skip pattern: its skip variant and a fixed strength α on the
 /// residual branch, `x + α·F(x)`.
 ///
