@@ -24,6 +24,16 @@ impl Runs {
     }
 
     pub fn start(self, configs: Vec<ExperimentConfig>) {
+        // Checked as a whole before anything leaves the page (the worker checks again).
+        if let Some(problem) =
+            configs.iter().find_map(|c| c.validate().and_then(|_| c.check_memory(crate::lab::experiment::BROWSER_MEMORY_LIMIT)).err())
+        {
+            let mut refused = RunView::start(0, configs.iter().map(|c| c.label.clone()).collect(), 0, js_sys::Date::now());
+            refused.phase = Phase::Failed;
+            refused.error = Some(problem);
+            self.view.set(refused);
+            return;
+        }
         let planned = configs.iter().map(|c| c.steps_total()).sum();
         let labels = configs.iter().map(|c| c.label.clone()).collect();
         let view = self.view;

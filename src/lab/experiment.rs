@@ -64,6 +64,10 @@ fn is_zero(n: &usize) -> bool {
 /// The most image data (as f32) one run may hold: a browser tab has a few GB at most.
 pub const MAX_DATA_BYTES: u64 = 1 << 30;
 
+/// What one run may need in the browser (a wasm32 worker addresses 4 GB at most, and the allocator and
+/// the backend need room of their own): checked by the page before it sends a run and by the worker.
+pub const BROWSER_MEMORY_LIMIT: u64 = 2 << 30;
+
 fn default_momentum() -> f64 {
     0.9
 }
@@ -121,6 +125,38 @@ impl ExperimentConfig {
             return Err(format!("learning rate must be a positive number, got {}", self.lr));
         }
         Ok(())
+    }
+}
+
+impl ExperimentConfig {
+    /// Bytes one training step needs, estimated from the plan ([`crate::lab::model::NetSpec::memory`]:
+    /// weights, gradients, momentum and the activations of a batch) plus the images held as floats.
+    pub fn memory_estimate(&self) -> (crate::lab::model::spec::MemoryEstimate, u64) {
+        let d = &self.data;
+        let spec = self.model.resolve(d.channels, d.classes);
+        let batch = self.batch.min(d.train_len().max(1));
+        (spec.memory(batch, d.size), 4 * d.samples as u64 * (d.channels * d.size * d.size) as u64)
+    }
+
+    /// Refuses a run whose estimate exceeds `limit` bytes, before anything is allocated; the message
+    /// gives the estimate, its parts and the limit.
+    pub fn check_memory(&self, limit: u64) -> Result<(), String> {
+        let (m, data) = self.memory_estimate();
+        let total = m.total() + data;
+        if total <= limit {
+            return Ok(());
+        }
+        let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
+        Err(format!(
+            "{} needs about {:.1} GB for a training step (weights, gradients and momentum {:.2} GB, activations of a batch of {} {:.1} GB, images {:.2} GB); this tab allows {:.0} GB. Use a smaller batch or image size, or a narrower or shallower net.",
+            self.label,
+            gb(total),
+            gb(m.params_bytes),
+            self.batch.min(self.data.train_len().max(1)),
+            gb(m.activation_bytes),
+            gb(data),
+            gb(limit)
+        ))
     }
 }
 
@@ -260,7 +296,40 @@ impl std::fmt::Display for RunError {
 
 #[cfg(test)]
 mod tests {
-    use super::Schedule;
+    use super::*;
+    use crate::lab::data::{DataKind, DataSpec};
+    use crate::lab::model::{Family, ModelSpec, Skip};
+
+    #[test]
+    fn runs_too_big_for_a_tab_are_refused_with_the_numbers() {
+        let mut c = ExperimentConfig {
+            label: "Plain-60".into(),
+            model: ModelSpec::new(Family::Stack, 60, Skip::None).with_width(64),
+            data: DataSpec { kind: DataKind::Gratings, samples: 5000, size: 32, channels: 1, classes: 10 },
+            epochs: 1,
+            batch: 256,
+            lr: 0.1,
+            momentum: 0.9,
+            weight_decay: 0.0,
+            schedule: Schedule::Constant,
+            seed: 1,
+            max_steps: None,
+            augment: false,
+            snapshots: 0,
+        };
+        let e = c.check_memory(BROWSER_MEMORY_LIMIT).unwrap_err();
+        assert!(
+            e.starts_with("Plain-60 needs about") && e.contains("activations of a batch of 256") && e.contains("this tab allows 2 GB"),
+            "{e}"
+        );
+        // The estimate is the plan's, plus the images.
+        let (m, data) = c.memory_estimate();
+        assert_eq!(m, c.model.resolve(1, 10).memory(256, 32));
+        assert_eq!(data, 4 * 5000 * 32 * 32);
+        c.batch = 4;
+        c.model.width = 4;
+        c.check_memory(BROWSER_MEMORY_LIMIT).unwrap();
+    }
 
     #[test]
     fn schedules() {

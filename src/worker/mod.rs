@@ -214,6 +214,12 @@ async fn run_all(id: u32, configs: Vec<crate::lab::experiment::ExperimentConfig>
         } else {
             None
         };
+        // A run that would not fit in the tab is refused before it allocates anything.
+        if let Err(e) = config.check_memory(crate::lab::experiment::BROWSER_MEMORY_LIMIT) {
+            host.emit(Event::Failed { reason: e.clone() });
+            outcome = (false, Some(e));
+            break;
+        }
         match run_keeping(config, corpus, &device, &mut host).await {
             Ok(()) => {}
             Err(RunError::Cancelled) => {

@@ -23,7 +23,7 @@ test('WebGPU missing: ?backend=webgpu says why and falls back to the CPU, and tr
   }
 });
 
-test('a network too big for the device: the worker crash is reported, the page recovers and trains again', async () => {
+test('a network too big for the tab: refused up front with the estimate, the same page then trains', async () => {
   const browser = await launch();
   try {
     const page = await openPage(browser);
@@ -31,15 +31,19 @@ test('a network too big for the device: the worker crash is reported, the page r
     await page.goto(`${base}?page=part1&backend=cpu&depths=60&width=64&size=32&batch=256&samples=5000&epochs=1`);
     await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
     await page.click('[data-testid=train]');
-    await page.waitForSelector('[data-testid=progress][data-phase=failed]', { timeout: 300_000 });
-    assert.match(await page.textContent('.progress-text'), /compute worker stopped/);
-    await screenshot(page, 'worker-crash');
-    // A fresh worker comes up; a small run now succeeds on the same page.
-    await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
-    await page.goto(`${base}?page=part1&backend=cpu&depths=4&width=4&samples=40&size=8&epochs=1`);
-    await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+    await page.waitForSelector('[data-testid=progress][data-phase=failed]', { timeout: 10_000 });
+    const text = await page.textContent('.progress-text');
+    const gb = Number(text.match(/needs about ([0-9.]+) GB for a training step/)[1]);
+    assert.ok(gb > 2, text);
+    assert.match(text, /activations of a batch of 256 [0-9.]+ GB.*this tab allows 2 GB/);
+    // Nothing was sent: the worker never crashed.
+    assert.equal(await page.getAttribute('[data-testid=backend]', 'data-backend'), 'cpu');
+    await screenshot(page, 'too-big-refused');
+    // In the same page, without a reload: a narrow net on small images trains.
+    for (const [id, v] of [['#width', '4'], ['#batch', '8'], ['#size', '8'], ['#samples', '40']]) await page.fill(id, v);
     await page.click('[data-testid=train]');
     await page.waitForSelector('[data-testid=progress][data-phase=done]', { timeout: 120_000 });
+    assert.deepEqual(page.errors, []);
   } finally {
     await browser.close();
   }
