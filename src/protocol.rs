@@ -197,3 +197,50 @@ impl DataPreview {
         }
     }
 }
+
+/// What the page does after its compute worker died, from the recent crash times (ms, oldest first,
+/// the latest included) and the backend the dead worker ran.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RestartPlan {
+    /// Wait this long before starting the next worker (backs off as crashes pile up).
+    pub delay_ms: f64,
+    /// Start the next worker on the CPU: WebGPU keeps failing.
+    pub to_cpu: bool,
+    /// Stop restarting: the worker keeps dying even on the CPU.
+    pub give_up: bool,
+}
+
+/// Crashes within this window count as "keeps crashing".
+pub const CRASH_WINDOW_MS: f64 = 60_000.0;
+
+/// 0.5 s after the first crash, doubling per further crash in the last minute (at most 16 s); after two
+/// crashes on WebGPU within the minute the next worker uses the CPU; after four on the CPU, give up.
+pub fn restart_plan(crash_times: &[f64], now: f64, on_webgpu: bool) -> RestartPlan {
+    let recent = crash_times.iter().filter(|&&t| now - t <= CRASH_WINDOW_MS).count().max(1);
+    RestartPlan {
+        delay_ms: (500.0 * 2f64.powi(recent as i32 - 1)).min(16_000.0),
+        to_cpu: on_webgpu && recent >= 2,
+        give_up: !on_webgpu && recent >= 4,
+    }
+}
+
+#[cfg(test)]
+mod restart_tests {
+    use super::*;
+
+    #[test]
+    fn restarts_back_off_fall_back_to_the_cpu_and_give_up() {
+        let first = restart_plan(&[1000.0], 1000.0, true);
+        assert_eq!(first, RestartPlan { delay_ms: 500.0, to_cpu: false, give_up: false });
+        // A second WebGPU crash within the minute: the next worker runs on the CPU.
+        assert_eq!(restart_plan(&[1000.0, 5000.0], 5000.0, true), RestartPlan { delay_ms: 1000.0, to_cpu: true, give_up: false });
+        // Crashes a minute apart do not pile up.
+        assert_eq!(restart_plan(&[1000.0, 90_000.0], 90_000.0, true).delay_ms, 500.0);
+        // On the CPU: 0.5, 1, 2 s, then stop.
+        let cpu: Vec<f64> = (0..4).map(|i| i as f64 * 1000.0).collect();
+        assert_eq!(restart_plan(&cpu[..3], 2000.0, false), RestartPlan { delay_ms: 2000.0, to_cpu: false, give_up: false });
+        assert!(restart_plan(&cpu, 3000.0, false).give_up);
+        let many: Vec<f64> = (0..10).map(|i| i as f64).collect();
+        assert_eq!(restart_plan(&many, 10.0, true).delay_ms, 16_000.0);
+    }
+}

@@ -24,6 +24,10 @@ struct Client {
     choice: BackendChoice,
     status: Option<RwSignal<BackendStatus>>,
     next_id: u32,
+    /// When workers died (ms), for [`crate::protocol::restart_plan`].
+    crashes: Vec<f64>,
+    /// The backend the running worker reported ("webgpu" or "cpu").
+    backend: Option<String>,
 }
 
 thread_local! {
@@ -35,6 +39,8 @@ thread_local! {
         choice: BackendChoice::Auto,
         status: None,
         next_id: 1,
+        crashes: vec![],
+        backend: None,
     });
 }
 
@@ -98,6 +104,7 @@ fn handle(msg: FromWorker) {
             }
         }
         FromWorker::Backend { name, adapter, note } => {
+            CLIENT.with(|c| c.borrow_mut().backend = Some(name.clone()));
             set_status(BackendStatus::Ready { name: name.clone(), adapter: adapter.clone(), note: note.clone() })
         }
         _ => {}
@@ -110,18 +117,36 @@ fn handle(msg: FromWorker) {
     }
 }
 
-/// The worker died (a Rust panic aborts its wasm; a lost GPU can too). Tell the running page,
-/// then start a fresh worker so the page stays usable.
+/// The worker died (a Rust panic aborts its wasm; a lost GPU can too). Tell the running page what
+/// was lost, then start a fresh worker — backing off, on the CPU after repeated WebGPU failures, and
+/// not at all once it keeps dying on the CPU too.
 fn crashed(message: String) {
+    let now = js_sys::Date::now();
+    let (old, listeners, plan, choice) = CLIENT.with(|c| {
+        let mut c = c.borrow_mut();
+        c.crashes.push(now);
+        c.crashes.retain(|&t| now - t <= crate::protocol::CRASH_WINDOW_MS);
+        let on_webgpu = c.backend.as_deref() != Some("cpu") && c.choice != BackendChoice::Cpu;
+        let plan = crate::protocol::restart_plan(&c.crashes, now, on_webgpu);
+        if plan.to_cpu {
+            c.choice = BackendChoice::Cpu;
+        }
+        c.backend = None;
+        (c.worker.take(), c.listeners.iter().map(|(_, id, l)| (*id, l.clone())).collect::<Vec<_>>(), plan, c.choice)
+    });
+    let next = if plan.give_up {
+        "It keeps stopping, so it has not been restarted: reload the page to try again.".to_string()
+    } else if plan.to_cpu {
+        format!("WebGPU failed repeatedly, so it restarts on the CPU in {:.1} s.", plan.delay_ms / 1000.0)
+    } else {
+        format!("It restarts in {:.1} s on the {} backend; your settings are kept.", plan.delay_ms / 1000.0, choice.name())
+    };
     let why = format!(
         "the compute worker stopped — most often because the network is too big for this device (try fewer or \
-         narrower layers, a smaller batch or image size). It has been restarted and your settings are kept. \
-         Details: {message}"
+         narrower layers, a smaller batch or image size). {next} What it held is gone: a dataset you loaded from \
+         your own files (load it again on the Data page) and the last trained net (train it again, or reload one \
+         saved on Part 4). Details: {message}"
     );
-    let (old, listeners) = CLIENT.with(|c| {
-        let mut c = c.borrow_mut();
-        (c.worker.take(), c.listeners.iter().map(|(_, id, l)| (*id, l.clone())).collect::<Vec<_>>())
-    });
     if let Some(w) = old {
         w.terminate();
     }
@@ -130,7 +155,9 @@ fn crashed(message: String) {
         l(&FromWorker::Finished { id, cancelled: false, error: Some(why.clone()) });
         l(&FromWorker::DataFailed { id, error: why.clone() });
     }
-    spawn();
+    if !plan.give_up {
+        set_timeout(spawn, std::time::Duration::from_millis(plan.delay_ms as u64));
+    }
 }
 
 fn send(msg: &ToWorker) {
