@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 
-use super::chart::{ticks, y_axis_labels, PALETTE};
+use super::chart::{fit, ticks, viewport, y_axis_labels, PALETTE};
 use super::export::ExportButtons;
 use crate::pages::export::bars_csv;
 
@@ -18,6 +18,8 @@ pub struct Bar {
 }
 
 fn draw(canvas: web_sys::HtmlCanvasElement, bars: &[Bar], y_desc: &str, log_y: bool) -> Option<()> {
+    let s = fit(&canvas, 300.0 / 760.0, 240.0);
+    let px = |v: f64| (v * s).round() as u32;
     let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
     let height = canvas.height() as f64;
     let root = CanvasBackend::with_canvas_object(canvas)?.into_drawing_area();
@@ -28,7 +30,7 @@ fn draw(canvas: web_sys::HtmlCanvasElement, bars: &[Bar], y_desc: &str, log_y: b
     let lo = if log_y { vals.iter().cloned().fold(f32::MAX, f32::min).min(hi).floor() } else { 0.0 };
     let (y0, y1) = (lo, hi + (hi - lo).max(1e-6) * 0.08);
     let n = bars.len().max(1) as f32;
-    let area = root.margin(10, 70, 78, 14);
+    let area = root.margin(px(10.0), px(70.0), px(78.0), px(14.0));
     let mut chart = ChartBuilder::on(&area).build_cartesian_2d(0f32..n, y0..y1).ok()?;
     let yt = ticks(y0, y1, 5);
     let grid = RGBColor(232, 232, 232);
@@ -42,19 +44,19 @@ fn draw(canvas: web_sys::HtmlCanvasElement, bars: &[Bar], y_desc: &str, log_y: b
     chart.draw_series(std::iter::once(Rectangle::new([(0.0, y0), (n, y1)], RGBColor(150, 150, 150)))).ok()?;
     root.present().ok()?;
 
-    ctx.set_font("12px sans-serif");
+    ctx.set_font(&format!("{}px sans-serif", 12.0 * s));
     ctx.set_fill_style_str("#333");
     for (i, b) in bars.iter().enumerate() {
-        let (px, py) = chart.backend_coord(&(i as f32 + 0.5, y0));
+        let (bx, by) = chart.backend_coord(&(i as f32 + 0.5, y0));
         ctx.save();
-        let _ = ctx.translate(px as f64, py as f64 + 8.0);
+        let _ = ctx.translate(bx as f64, by as f64 + 8.0 * s);
         let _ = ctx.rotate(if bars.len() > 6 { -0.6 } else { 0.0 });
         ctx.set_text_align(if bars.len() > 6 { "right" } else { "center" });
-        let _ = ctx.fill_text(&b.label, 0.0, 8.0);
+        let _ = ctx.fill_text(&b.label, 0.0, 8.0 * s);
         ctx.restore();
     }
     let ys: Vec<_> = yt.iter().map(|&y| (y, chart.backend_coord(&(0.0, y)))).collect();
-    y_axis_labels(&ctx, &ys, height - 40.0, y_desc, log_y);
+    y_axis_labels(&ctx, &ys, height - 40.0 * s, y_desc, log_y, s);
     Some(())
 }
 
@@ -69,7 +71,9 @@ pub fn BarChart(
     #[prop(default = |v: f64| format!("{v}"))] fmt: fn(f64) -> String,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
+    let width = viewport();
     Effect::new(move |_| {
+        width.track();
         let bs = bars.get();
         if let Some(c) = canvas.get() {
             draw(c, &bs, y_desc, log_y);

@@ -36,6 +36,34 @@ pub fn css_color(i: usize) -> String {
     format!("rgb({},{},{})", c.0, c.1, c.2)
 }
 
+/// The window's width in CSS pixels, tracked so charts redraw at their new size when it changes.
+#[derive(Clone, Copy)]
+pub struct ViewportWidth(pub RwSignal<f64>);
+
+/// Makes the canvas's backing store its displayed size × the device pixel ratio (text drawn at 13 px
+/// then reads as 13 px at any width: a fixed 760-px canvas scaled down to a phone made it ~6 px).
+/// `aspect` is height / width, `min_h` the least CSS height. Returns canvas pixels per CSS pixel; a
+/// hidden canvas keeps its size and gets 1.
+pub(super) fn fit(canvas: &web_sys::HtmlCanvasElement, aspect: f64, min_h: f64) -> f64 {
+    let css_w = canvas.client_width() as f64;
+    if css_w <= 0.0 {
+        return 1.0;
+    }
+    let dpr = window().device_pixel_ratio().max(1.0);
+    let css_h = (css_w * aspect).max(min_h);
+    let (w, h) = ((css_w * dpr).round() as u32, (css_h * dpr).round() as u32);
+    if canvas.width() != w || canvas.height() != h {
+        canvas.set_width(w);
+        canvas.set_height(h);
+    }
+    dpr
+}
+
+/// The viewport width the app provides; call in the component, track inside its redraw effect.
+pub(super) fn viewport() -> Option<RwSignal<f64>> {
+    use_context::<ViewportWidth>().map(|v| v.0)
+}
+
 /// About `n` round tick values covering `lo..hi`.
 pub(super) fn ticks(lo: f32, hi: f32, n: usize) -> Vec<f32> {
     let raw = (hi - lo) / n as f32;
@@ -66,6 +94,8 @@ pub(super) fn tick_label(v: f32, log: bool) -> String {
 /// Plots with plotters; tick labels are written straight on the 2D context, because plotters' web
 /// font measures each label with a DOM reflow, which made every redraw cost ~70 ms.
 fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &[Line], log_y: bool) -> Option<()> {
+    let s = fit(&canvas, 340.0 / 760.0, 220.0);
+    let px = |v: f64| (v * s).round() as u32;
     let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
     let height = canvas.height() as f64;
     let width = canvas.width() as f64;
@@ -85,7 +115,7 @@ fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &
     }
     let pad = ((y1 - y0) * 0.08).max(1e-3);
     let (y0, y1) = (y0 - pad, y1 + pad);
-    let area = root.margin(10, 46, 76, 14);
+    let area = root.margin(px(10.0), px(46.0), px(64.0), px(14.0));
     let mut chart = ChartBuilder::on(&area).build_cartesian_2d(x0..x1, y0..y1).ok()?;
     // Whole-number x (epochs, generations, blocks): whole-number ticks only, and a marker on every point.
     let whole_x = lines.iter().all(|l| l.points.iter().all(|p| p.0.fract() == 0.0));
@@ -101,34 +131,41 @@ fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &
     for (i, l) in lines.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let series = l.points.iter().map(|&(x, y)| (x, tf(y))).filter(|p| p.1.is_finite());
-        chart.draw_series(LineSeries::new(series.clone(), color.stroke_width(2))).ok()?;
+        chart.draw_series(LineSeries::new(series.clone(), color.stroke_width(px(2.0)))).ok()?;
         if whole_x && l.points.len() <= 40 {
-            chart.draw_series(series.map(|p| Circle::new(p, 3, color.filled()))).ok()?;
+            chart.draw_series(series.map(|p| Circle::new(p, px(3.0), color.filled()))).ok()?;
         }
     }
     root.present().ok()?;
 
-    ctx.set_font("13px sans-serif");
+    ctx.set_font(&format!("{}px sans-serif", 13.0 * s));
     ctx.set_fill_style_str("#333");
     ctx.set_text_align("center");
     for &x in &xt {
-        let (px, py) = chart.backend_coord(&(x, y0));
-        let _ = ctx.fill_text(&tick_label(x, false), px as f64, py as f64 + 16.0);
+        let (tx, ty) = chart.backend_coord(&(x, y0));
+        let _ = ctx.fill_text(&tick_label(x, false), tx as f64, ty as f64 + 16.0 * s);
     }
-    let _ = ctx.fill_text(x_desc, width / 2.0 + 28.0, height - 8.0);
+    let _ = ctx.fill_text(x_desc, width / 2.0 + 28.0 * s, height - 8.0 * s);
     let ys: Vec<_> = yt.iter().map(|&y| (y, chart.backend_coord(&(x0, y)))).collect();
-    y_axis_labels(&ctx, &ys, height - 36.0, y_desc, log_y);
+    y_axis_labels(&ctx, &ys, height - 36.0 * s, y_desc, log_y, s);
     Some(())
 }
 
 /// Y tick labels at their pixel positions and the rotated axis title (shared by line and bar charts).
-pub(super) fn y_axis_labels(ctx: &web_sys::CanvasRenderingContext2d, ticks: &[(f32, (i32, i32))], mid: f64, y_desc: &str, log_y: bool) {
+pub(super) fn y_axis_labels(
+    ctx: &web_sys::CanvasRenderingContext2d,
+    ticks: &[(f32, (i32, i32))],
+    mid: f64,
+    y_desc: &str,
+    log_y: bool,
+    s: f64,
+) {
     ctx.set_text_align("right");
     for &(y, (px, py)) in ticks {
-        let _ = ctx.fill_text(&tick_label(y, log_y), px as f64 - 6.0, py as f64 + 4.0);
+        let _ = ctx.fill_text(&tick_label(y, log_y), px as f64 - 6.0 * s, py as f64 + 4.0 * s);
     }
     ctx.save();
-    let _ = ctx.translate(14.0, mid / 2.0);
+    let _ = ctx.translate(14.0 * s, mid / 2.0);
     let _ = ctx.rotate(-std::f64::consts::FRAC_PI_2);
     ctx.set_text_align("center");
     let label = if log_y { format!("{y_desc} (log scale)") } else { y_desc.to_string() };
@@ -151,8 +188,10 @@ pub fn LineChart(
     // measures every label), and a run can report dozens of steps a second.
     let pending = Rc::new(Cell::new(false));
     let last = Rc::new(Cell::new(f64::MIN));
+    let width = viewport();
     Effect::new(move |_| {
         lines.track();
+        width.track();
         if pending.replace(true) {
             return;
         }

@@ -112,6 +112,14 @@ fn App() -> impl IntoView {
     );
     let status = RwSignal::new(BackendStatus::Starting);
     provide_context(status);
+    // Charts draw at their displayed size: they redraw when the window's width changes.
+    let width = RwSignal::new(window().inner_width().ok().and_then(|w| w.as_f64()).unwrap_or(0.0));
+    provide_context(chart::ViewportWidth(width));
+    let on_resize = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+        width.set(window().inner_width().ok().and_then(|w| w.as_f64()).unwrap_or(0.0));
+    });
+    let _ = window().add_event_listener_with_callback("resize", wasm_bindgen::JsCast::unchecked_ref(on_resize.as_ref()));
+    on_resize.forget();
     worker_client::connect(choice, status);
     let page = q.raw("page").unwrap_or_default().to_string();
     let notes = q.notes.clone();
