@@ -93,7 +93,7 @@ pub(super) fn tick_label(v: f32, log: bool) -> String {
 
 /// Plots with plotters; tick labels are written straight on the 2D context, because plotters' web
 /// font measures each label with a DOM reflow, which made every redraw cost ~70 ms.
-fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &[Line], log_y: bool) -> Option<()> {
+fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &[Line], log_y: bool, chance: Option<f32>) -> Option<()> {
     let s = fit(&canvas, 340.0 / 760.0, 220.0);
     let px = |v: f64| (v * s).round() as u32;
     let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
@@ -109,6 +109,11 @@ fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &
     }
     if x0 > x1 {
         (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
+    }
+    // The chance line stays in view: how far below guessing the curves are is the point.
+    let chance = chance.filter(|c| c.is_finite() && x0 <= x1 && !lines.iter().all(|l| l.points.is_empty()));
+    if let Some(c) = chance {
+        (y0, y1) = (y0.min(tf(c)), y1.max(tf(c)));
     }
     if x1 - x0 < 1e-6 {
         x1 = x0 + 1.0;
@@ -137,6 +142,23 @@ fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &
         }
     }
     root.present().ok()?;
+
+    if let Some(c) = chance {
+        let ((ax, ay), (bx, _)) = (chart.backend_coord(&(x0, tf(c))), chart.backend_coord(&(x1, tf(c))));
+        ctx.save();
+        ctx.set_stroke_style_str("#6b7280");
+        ctx.set_line_width(1.5 * s);
+        let _ = ctx.set_line_dash(&js_sys::Array::of2(&(6.0 * s).into(), &(4.0 * s).into()));
+        ctx.begin_path();
+        ctx.move_to(ax as f64, ay as f64);
+        ctx.line_to(bx as f64, ay as f64);
+        ctx.stroke();
+        ctx.restore();
+        ctx.set_font(&format!("{}px sans-serif", 12.0 * s));
+        ctx.set_fill_style_str("#4b5563");
+        ctx.set_text_align("right");
+        let _ = ctx.fill_text(&format!("chance: {c:.3}"), bx as f64 - 4.0 * s, ay as f64 - 4.0 * s);
+    }
 
     ctx.set_font(&format!("{}px sans-serif", 13.0 * s));
     ctx.set_fill_style_str("#333");
@@ -182,6 +204,9 @@ pub fn LineChart(
     y_desc: &'static str,
     #[prop(default = false)] log_y: bool,
     testid: &'static str,
+    /// A dashed reference line at this y (the loss of guessing on loss charts).
+    #[prop(optional, into)]
+    chance: MaybeProp<f32>,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     // Redraw at most every REDRAW_MS, each chart in its own task: a draw costs tens of ms (plotters
@@ -192,6 +217,7 @@ pub fn LineChart(
     Effect::new(move |_| {
         lines.track();
         width.track();
+        chance.track();
         if pending.replace(true) {
             return;
         }
@@ -202,7 +228,7 @@ pub fn LineChart(
                 pending.set(false);
                 last.set(js_sys::Date::now());
                 if let Some(c) = canvas.get_untracked() {
-                    lines.with_untracked(|ls| draw(c, x_desc, y_desc, ls, log_y));
+                    lines.with_untracked(|ls| draw(c, x_desc, y_desc, ls, log_y, chance.get_untracked()));
                 }
             },
             Duration::from_millis(wait as u64),
@@ -212,7 +238,7 @@ pub fn LineChart(
     let fmt = |v: Option<f32>| v.map(|v| format!("{v}")).unwrap_or_default();
     let csv = move || lines.with_untracked(|ls| series_csv(x_desc, y_desc, ls.iter().map(|l| (l.label.as_str(), l.points.as_slice()))));
     view! {
-        <figure class="chart" data-testid=testid>
+        <figure class="chart" data-testid=testid data-chance=move || chance.get().map(|c| c.to_string()).unwrap_or_default()>
             <figcaption>
                 {move || title.get()}
                 <ExportButtons testid=testid title=title canvas=canvas csv=csv />

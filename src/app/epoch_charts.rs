@@ -10,7 +10,7 @@ use super::runs::Runs;
 pub fn EpochCharts(runs: Runs) -> impl IntoView {
     view! {
         <div class="two-col">
-            <LineChart lines=runs.epoch_lines(|e| e.train_loss) title="Training loss per epoch" x_desc="epoch" y_desc="cross-entropy loss" testid="loss-chart" />
+            <LineChart lines=runs.epoch_lines(|e| e.train_loss) chance=runs.chance_loss() title="Training loss per epoch" x_desc="epoch" y_desc="cross-entropy loss" testid="loss-chart" />
             <LineChart lines=runs.epoch_lines(|e| e.val_accuracy * 100.0) title="Held-out accuracy per epoch" x_desc="epoch" y_desc="accuracy (%)" testid="acc-chart" />
         </div>
     }

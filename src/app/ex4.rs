@@ -118,7 +118,7 @@ pub fn Ex4Page() -> impl IntoView {
                 </tbody>
             </table>
             <Progress run=runs.view on_cancel=move || runs.cancel() />
-            <LineChart lines=runs.loss_lines() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
+            <LineChart lines=runs.loss_lines() chance=runs.chance_loss() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <div class="two-col">
                 <LineChart lines=by_layers(|m| (m.elapsed_ms / m.steps.max(1) as f64) as f32) title="Time per step against depth" x_desc="weight layers" y_desc="ms" testid="time-chart" />
                 <LineChart lines=by_layers(|m| m.final_val_accuracy * 100.0) title="Held-out accuracy against depth" x_desc="weight layers" y_desc="accuracy (%)" testid="acc-chart" />

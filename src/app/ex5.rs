@@ -128,7 +128,7 @@ pub fn Ex5Page() -> impl IntoView {
             </table>
             <Progress run=runs.view on_cancel=move || runs.cancel() />
             <div class="two-col">
-                <LineChart lines=runs.loss_lines() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
+                <LineChart lines=runs.loss_lines() chance=runs.chance_loss() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
                 <LineChart lines=runs.epoch_lines(|e| e.val_accuracy * 100.0) title="Held-out accuracy per epoch" x_desc="epoch" y_desc="accuracy (%)" testid="acc-chart" />
             </div>
             <LineChart lines=first_layer title="First weight layer's gradient norm per step" x_desc="step" y_desc="‖∇W₁‖" log_y=true testid="grad-chart" />

@@ -167,6 +167,7 @@ pub fn NasPage() -> impl IntoView {
                 now_ms: r.now_ms,
                 error: r.error.clone(),
                 loading: r.loading.clone(),
+                classes: r.classes,
             }
         })
     });
@@ -326,7 +327,7 @@ pub fn NasPage() -> impl IntoView {
                 </div>
                 <NetDiagram plan=best_plan testid="net-diagram" />
             </section>
-            <LineChart lines=generation.loss_lines() title="Training loss of this generation's genomes" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
+            <LineChart lines=generation.loss_lines() chance=generation.chance_loss() title="Training loss of this generation's genomes" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <BarChart bars=final_bars title="Final check: held-out accuracy, mean over three seeds" y_desc="accuracy (%)" testid="finals-chart"
                 fmt=|v| format!("{v:.1}%") />
             <Readout title="What this search shows" sentences=sentences />

@@ -105,7 +105,7 @@ pub fn Part1Page() -> impl IntoView {
                 </div>
             </Controls>
             <Progress run=run on_cancel=cancel />
-            <LineChart lines=loss_lines title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
+            <LineChart lines=loss_lines chance=runs.chance_loss() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <GradientProfiles runs=runs />
             <Readout title="What this run shows" sentences=Signal::derive(sentences)><RunDetails run=run /></Readout>
         </PageShell>

@@ -136,7 +136,7 @@ pub fn Part7Page() -> impl IntoView {
                 </div>
             </section>
             <Progress run=runs.view on_cancel=move || runs.cancel() />
-            <LineChart lines=runs.loss_lines() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
+            <LineChart lines=runs.loss_lines() chance=runs.chance_loss() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <LineChart lines=acc_lines title="Held-out accuracy per epoch" x_desc="epoch" y_desc="accuracy (%)" testid="acc-chart" />
             <table class="numbers wide" data-testid="results">
                 <thead><tr><th>"variant"</th><th>"parameters"</th><th>"final loss"</th><th>"held-out accuracy"</th><th>"first ÷ last layer gradient (late)"</th><th>"images/s"</th></tr></thead>

@@ -35,6 +35,7 @@ impl Runs {
             return;
         }
         let planned = configs.iter().map(|c| c.steps_total()).sum();
+        let configs_classes = configs.first().map_or(0, |c| c.data.classes);
         let labels = configs.iter().map(|c| c.label.clone()).collect();
         let view = self.view;
         // Only this run's messages touch the view: every update re-runs whatever reads it.
@@ -43,7 +44,13 @@ impl Runs {
                 view.update(|r| r.apply(msg, js_sys::Date::now()))
             }
         });
-        view.set(RunView::start(id, labels, planned, js_sys::Date::now()));
+        let classes = configs_classes;
+        view.set(RunView { classes, ..RunView::start(id, labels, planned, js_sys::Date::now()) });
+    }
+
+    /// The loss of guessing, ln(classes): the dashed chance line on loss charts.
+    pub fn chance_loss(self) -> Signal<Option<f32>> {
+        Signal::derive(move || self.view.with(|r| (r.classes >= 2).then(|| (r.classes as f32).ln())))
     }
 
     pub fn cancel(self) {

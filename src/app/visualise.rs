@@ -202,7 +202,7 @@ pub fn VisualisePage() -> impl IntoView {
                 <LandscapeMap grid=map(0) axis=mapped_axis range=range title=title(0) testid="landscape-plain" />
                 <LandscapeMap grid=map(1) axis=mapped_axis range=range title=title(1) testid="landscape-resnet" />
             </div>
-            <LineChart lines=slice title="1-D slice along δ (b = 0): loss against a" x_desc="a" y_desc="cross-entropy loss" testid="slice-chart" />
+            <LineChart lines=slice chance=runs.chance_loss() title="1-D slice along δ (b = 0): loss against a" x_desc="a" y_desc="cross-entropy loss" testid="slice-chart" />
             <Readout title="What this run shows" sentences=sentences />
             <h2>"Feature evolution"</h2>
             <p class="hint">"One held-out image after each stage of the chosen net, at initialisation, during training and at the end: scrub through the snapshots the run kept."</p>

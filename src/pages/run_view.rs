@@ -86,6 +86,8 @@ pub struct RunView {
     pub error: Option<String>,
     /// A real dataset being fetched before the first step: (what, fraction).
     pub loading: Option<(String, f64)>,
+    /// Classes of the data the run trains on (guessing scores ln(classes) loss); 0 when unknown.
+    pub classes: usize,
 }
 
 impl RunView {

@@ -17,6 +17,8 @@ test('at 390 px wide the line and bar charts draw their text at ≥ 11 CSS px, a
   await page.waitForTimeout(400);
   const px = await textPx(page, '[data-testid=loss-chart]');
   assert.ok(px >= 11 && px <= 14, `loss chart text at ${px} CSS px`);
+  // The dashed chance line: the loss of guessing among gratings' 10 orientations, ln 10.
+  assert.ok(Math.abs(Number(await page.getAttribute('[data-testid=loss-chart]', 'data-chance')) - Math.LN10) < 1e-6);
   const width = await page.$eval('[data-testid=loss-chart] canvas', (c) => c.clientWidth);
   assert.ok(width < 390, `${width}`);
   await screenshot(page, 'part6-390px');
