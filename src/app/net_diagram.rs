@@ -23,15 +23,7 @@ fn skip_name(skip: Skip) -> &'static str {
 
 /// Thousands separated with a thin space: 1 234 567.
 fn grouped(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push('\u{2009}');
-        }
-        out.push(c);
-    }
-    out
+    crate::pages::readouts::grouped(n as u64, '\u{2009}')
 }
 
 /// `plan` is the resolved net and the input side it is drawn for; `None` draws nothing.

@@ -18,15 +18,7 @@ use crate::pages::run_view::{Phase, RunView};
 use crate::protocol::{FromWorker, Measure, Measurement};
 
 fn fmt_int(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    crate::pages::readouts::grouped(n, ',')
 }
 
 fn fmt_value(v: f64) -> String {

@@ -4,7 +4,7 @@
 
 use super::page::PageState;
 use super::query::Query;
-use super::readouts::sig3;
+use super::readouts::{mean_spread, sig3};
 use super::run_view::Series;
 use super::training::Training;
 use crate::lab::data::DataKind;
@@ -152,14 +152,6 @@ impl Ex5 {
         let d = self.train.data_spec();
         self.variants.iter().map(|&v| (v, self.model(v).resolve(d.channels, d.classes).params())).collect()
     }
-}
-
-/// Mean and spread (half the range) of `xs`.
-fn mean_spread(xs: &[f32]) -> (f32, f32) {
-    let n = xs.len().max(1) as f32;
-    let mean = xs.iter().sum::<f32>() / n;
-    let (lo, hi) = xs.iter().fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)));
-    (mean, if xs.len() > 1 { (hi - lo) / 2.0 } else { 0.0 })
 }
 
 /// The ranking by held-out accuracy (mean over seeds), and whether identity is within noise of the

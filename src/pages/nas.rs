@@ -4,7 +4,7 @@
 
 use super::page::PageState;
 use super::query::Query;
-use super::readouts::sig3;
+use super::readouts::{mean_spread, sig3};
 use super::run_view::Series;
 use super::training::Training;
 use crate::lab::data::DataKind;
@@ -172,14 +172,6 @@ impl Nas {
         let candidates = self.population + (self.generations - 1) * (self.population - 1);
         (candidates + 3 * FINAL_SEEDS) * self.steps
     }
-}
-
-/// Mean and half-range of `xs`.
-fn mean_spread(xs: &[f32]) -> (f32, f32) {
-    let n = xs.len().max(1) as f32;
-    let mean = xs.iter().sum::<f32>() / n;
-    let (lo, hi) = xs.iter().fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)));
-    (mean, if xs.len() > 1 { (hi - lo) / 2.0 } else { 0.0 })
 }
 
 /// Held-out accuracy (%) of the final comparison's three arms, mean and half-range over the seeds:

@@ -64,6 +64,27 @@ pub fn gradient_story(s: &Series) -> Option<(String, bool)> {
     Some((text, init > 1.0 || late >= 1.0))
 }
 
+/// `n` with its thousands separated by `sep`: 1,234,567.
+pub fn grouped(n: u64, sep: char) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Mean and spread (half the range) of `xs`: how repeated runs with different seeds are summarised.
+pub fn mean_spread(xs: &[f32]) -> (f32, f32) {
+    let n = xs.len().max(1) as f32;
+    let mean = xs.iter().sum::<f32>() / n;
+    let (lo, hi) = xs.iter().fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)));
+    (mean, if xs.len() > 1 { (hi - lo) / 2.0 } else { 0.0 })
+}
+
 /// "did not learn (chance level)" for a finished series whose final training loss is within 5% of
 /// guessing's ln(classes), or whose held-out accuracy is under 1.2 × guessing's 1/classes.
 pub fn chance_note(s: &Series) -> Option<String> {
@@ -110,6 +131,14 @@ mod tests {
 
     fn series(trace: Vec<Vec<f32>>) -> Series {
         Series { layer_grads: trace, ..Series::finished_for_test("Plain-56", 2.0, 0.3, 1.0) }
+    }
+
+    #[test]
+    fn numbers_grouped_and_seeds_summarised() {
+        assert_eq!(grouped(25_557_032, ','), "25,557,032");
+        assert_eq!(grouped(999, ','), "999");
+        assert_eq!(mean_spread(&[1.0, 2.0, 6.0]), (3.0, 2.5));
+        assert_eq!(mean_spread(&[4.0]), (4.0, 0.0));
     }
 
     #[test]
