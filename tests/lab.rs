@@ -187,10 +187,22 @@ fn residual_stats_match_a_hand_computation() {
     let _ = net.valid().forward_tapped(x, Some(&mut taps));
     let t = &taps[0];
     let by_hand = burn::tensor::activation::relu(t.input.clone() + t.residual.clone());
-    let vals: Vec<f32> = by_hand.reshape([-1]).into_data().try_into_vec_as().unwrap();
-    assert_eq!(stats[0].output, Stats::of(&vals));
-    let res: Vec<f32> = t.residual.clone().reshape([-1]).into_data().try_into_vec_as().unwrap();
-    assert_eq!(stats[0].residual, Stats::of(&res));
+    // The statistics again with the tensor library's own reductions (not `Stats::of`).
+    let check = |s: &Stats, t: Tensor<4>| {
+        let v = t.reshape([-1]);
+        let n = v.dims()[0] as f32;
+        let scalar = |t: Tensor<1>| -> f32 { t.into_scalar() };
+        let mean = scalar(v.clone().mean());
+        let std = scalar((v.clone() - mean).powi_scalar(2).mean()).sqrt();
+        let zeros = scalar(v.clone().equal_elem(0.0).int().sum().float()) / n;
+        let norm = scalar(v.clone().powi_scalar(2).sum()).sqrt();
+        let close = |a: f32, b: f32| (a - b).abs() <= 1e-4 * b.abs().max(1e-3);
+        assert!(close(s.mean, mean) && close(s.std, std) && close(s.norm, norm), "{s:?} vs mean {mean} std {std} norm {norm}");
+        assert_eq!((s.zero_frac, s.min, s.max), (zeros, scalar(v.clone().min()), scalar(v.max())));
+        assert_eq!(s.histogram.iter().sum::<u32>() as f32, n);
+    };
+    check(&stats[0].output, by_hand);
+    check(&stats[0].residual, t.residual.clone());
     assert!(stats[0].output.zero_frac > 0.0, "ReLU output has zeros");
 }
 

@@ -56,12 +56,20 @@ test('Part 5: a net trained on the page shows its stage feature maps and verdict
   await page.waitForFunction((t) => document.querySelector('[data-testid=readout]').textContent !== t, first);
   assert.match(await page.textContent('[data-testid=input-name]'), /your drawing/);
   assert.deepEqual(await mapShapes(page), ['4x28x28', '8x14x14', '16x7x7']);
+  await page.waitForTimeout(300);
+  const drawingMaps = await page.$$eval('[data-testid=maps] canvas', (cs) => cs.map((c) => c.toDataURL()).join('|'));
 
   // An uploaded picture, resized by the browser to 28×28 grey.
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'img-')), 'bar.bmp');
   fs.writeFileSync(file, bmp(60, 60));
   await page.setInputFiles('[data-testid=upload]', file);
   await page.waitForFunction(() => /bar\.bmp/.test(document.querySelector('[data-testid=input-name]').textContent));
+  // The maps shown now are the upload's, not the drawing's: same shapes, different pictures.
+  await page.waitForFunction((before) => {
+    const cs = [...document.querySelectorAll('[data-testid=maps] canvas')];
+    return cs.length === 3 && cs.every((c) => c.width > 10) && cs.map((c) => c.toDataURL()).join('|') !== before;
+  }, drawingMaps, { timeout: 30_000 });
+  assert.deepEqual(await mapShapes(page), ['4x28x28', '8x14x14', '16x7x7']);
   await page.waitForTimeout(500);
   assert.ok(Math.abs(await probSum(page) - 1) < 1e-3);
   assert.ok(await canvasHasInk(page, '[data-testid=probs]') > 100);
