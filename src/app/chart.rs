@@ -101,6 +101,14 @@ fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &
     let width = canvas.width() as f64;
     let root = CanvasBackend::with_canvas_object(canvas)?.into_drawing_area();
     root.fill(&WHITE).ok()?;
+    // Nothing to plot yet: say so instead of drawing an empty 0–1 frame.
+    if lines.iter().all(|l| l.points.is_empty()) {
+        ctx.set_font(&format!("{}px sans-serif", 14.0 * s));
+        ctx.set_fill_style_str("#6b7280");
+        ctx.set_text_align("center");
+        let _ = ctx.fill_text("No data yet: the chart fills in as the run goes.", width / 2.0, height / 2.0);
+        return Some(());
+    }
     let tf = |y: f32| if log_y { y.max(1e-12).log10() } else { y };
     let pts = lines.iter().flat_map(|l| l.points.iter().map(|&(x, y)| (x, tf(y)))).filter(|p| p.1.is_finite());
     let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
@@ -252,7 +260,7 @@ pub fn LineChart(
                         <li data-series=l.label.clone() data-points=l.points.len() data-first=fmt(first) data-last=fmt(last)>
                             <span class="swatch" style=format!("background:{}", css_color(i))></span>
                             {l.label.clone()}
-                            {last.map(|v| format!(" — {v:.4}"))}
+                            {last.map(|v| format!(" — last {v:.4}"))}
                         </li>
                     }
                 }).collect_view()}
