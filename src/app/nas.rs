@@ -138,37 +138,29 @@ pub fn NasPage() -> impl IntoView {
     let overall = Signal::derive(move || {
         let st = stage.get();
         let active = if matches!(st, Stage::Finals | Stage::Finished) { finals } else { generation };
-        let later = search.with(|s| {
-            s.as_ref().map_or(0, |s| {
-                let gens_after = s.config.generations.saturating_sub(s.generation + 1) * s.config.population.saturating_sub(1);
-                if st == Stage::Searching {
-                    (gens_after + 3 * FINAL_SEEDS) * s.config.steps
-                } else {
-                    0
-                }
-            })
-        });
+        // Still to come after the run in flight: later generations (at most) and the final check.
+        let later = if st == Stage::Searching {
+            search.with(|s| s.as_ref().map_or(0, |s| s.steps_after_this_generation() + 3 * FINAL_SEEDS * s.config.steps))
+        } else {
+            0
+        };
         let before = steps_before.get();
-        active.view.with(|r| {
-            let in_finals = matches!(st, Stage::Finals | Stage::Finished);
-            let done = r.done_steps + if in_finals { before } else { 0 };
-            RunView {
-                id: r.id,
-                phase: match st {
-                    Stage::Idle => Phase::Idle,
-                    Stage::Searching | Stage::Finals => Phase::Running,
-                    Stage::Finished => Phase::Done,
-                    Stage::Stopped(p) => p,
-                },
-                series: vec![],
-                planned_steps: if in_finals { before + r.planned_steps } else { before + r.planned_steps + later },
-                done_steps: if in_finals { done } else { before + r.done_steps },
-                started_ms: started.get(),
-                now_ms: r.now_ms,
-                error: r.error.clone(),
-                loading: r.loading.clone(),
-                classes: r.classes,
-            }
+        active.view.with(|r| RunView {
+            id: r.id,
+            phase: match st {
+                Stage::Idle => Phase::Idle,
+                Stage::Searching | Stage::Finals => Phase::Running,
+                Stage::Finished => Phase::Done,
+                Stage::Stopped(p) => p,
+            },
+            series: vec![],
+            planned_steps: before + r.planned_steps + later,
+            done_steps: before + r.done_steps,
+            started_ms: started.get(),
+            now_ms: r.now_ms,
+            error: r.error.clone(),
+            loading: r.loading.clone(),
+            classes: r.classes,
         })
     });
 

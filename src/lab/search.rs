@@ -292,10 +292,10 @@ impl Search {
         (0..self.config.tournament).map(|_| self.rng.below(fitness.len())).max_by(|&a, &b| fitness[a].total_cmp(&fitness[b])).unwrap_or(0)
     }
 
-    /// Candidates still to train in the whole search, at most (the cache may save some): for ETAs.
-    pub fn steps_left_at_most(&self) -> usize {
-        let later = self.config.generations.saturating_sub(self.generation + 1) * self.config.population.saturating_sub(1);
-        (self.pending().len() + later) * self.config.steps
+    /// Training steps the generations after this one take at most (every child new; the elite is
+    /// cached): what progress bars add to the generation in flight.
+    pub fn steps_after_this_generation(&self) -> usize {
+        self.config.generations.saturating_sub(self.generation + 1) * self.config.population.saturating_sub(1) * self.config.steps
     }
 
     /// One row per evaluated genome: `generation_first_seen` is not tracked; the CSV lists the cache.
@@ -427,6 +427,7 @@ mod tests {
         assert!(s.history.windows(2).all(|w| w[1].best >= w[0].best), "{:?}", s.history);
         // The cache spares retraining: the elite is never trained twice.
         assert!(s.history[1..].iter().all(|g| g.trained < config.population), "{:?}", s.history);
+        assert_eq!(Search::new(config.clone()).unwrap().steps_after_this_generation(), 3 * 5 * 3);
         let again = drive(config);
         assert_eq!(s.history, again.history);
         assert_ne!(drive(tiny(8)).cache.keys().collect::<Vec<_>>(), s.cache.keys().collect::<Vec<_>>());
