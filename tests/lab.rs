@@ -162,7 +162,7 @@ fn identity_block_with_zero_residual_is_the_identity() {
     use resnet_lab::lab::model::{BlockConfig, BlockKind};
     let device = Device::flex();
     for kind in [BlockKind::Basic, BlockKind::Bottleneck] {
-        let cin = 8 * kind.expansion();
+        let cin = kind.out_channels(0, 8);
         let block = BlockConfig::new(kind, cin, 8).init(&device).zero_residual();
         // Non-negative input: the final ReLU leaves it unchanged.
         let x = Tensor::<4>::random([2, cin, 5, 5], burn::tensor::Distribution::Uniform(0.0, 2.0), &device);
@@ -181,7 +181,7 @@ fn residual_stats_match_a_hand_computation() {
     let net = Net::new(&spec, &device);
     let x = Tensor::<4>::random([2, 1, 6, 6], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
     let stats = block_on(residual_stats(&net, x.clone())).unwrap();
-    assert_eq!(stats.len(), net.blocks.len());
+    assert_eq!(stats.len(), net.blocks().count());
     // Recompute block 0 by hand from the taps: output = relu(x + F(x)) for an identity block.
     let mut taps = Vec::new();
     let _ = net.valid().forward_tapped(x, Some(&mut taps));

@@ -81,7 +81,11 @@ pub(super) fn ticks(lo: f32, hi: f32, n: usize) -> Vec<f32> {
 pub(super) fn tick_label(v: f32, log: bool) -> String {
     let v = if log { 10f32.powf(v) } else { v };
     let a = v.abs();
-    if a != 0.0 && !(0.01..10_000.0).contains(&a) {
+    if (10_000.0..1e9).contains(&a) {
+        // Thousands and millions with the digits that tell neighbouring ticks apart (18.5k, 1.25M).
+        let (scaled, unit) = if a >= 1e6 { (v / 1e6, "M") } else { (v / 1e3, "k") };
+        format!("{}{unit}", (scaled * 100.0).round() / 100.0 + 0.0)
+    } else if a != 0.0 && !(0.01..10_000.0).contains(&a) {
         format!("{v:.1e}")
     } else if a >= 100.0 {
         format!("{v:.0}")
@@ -93,7 +97,16 @@ pub(super) fn tick_label(v: f32, log: bool) -> String {
 
 /// Plots with plotters; tick labels are written straight on the 2D context, because plotters' web
 /// font measures each label with a DOM reflow, which made every redraw cost ~70 ms.
-fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &[Line], log_y: bool, chance: Option<f32>) -> Option<()> {
+/// `scatter` draws each point as a dot, unjoined (one series per thing compared).
+fn draw(
+    canvas: web_sys::HtmlCanvasElement,
+    x_desc: &str,
+    y_desc: &str,
+    lines: &[Line],
+    log_y: bool,
+    chance: Option<f32>,
+    scatter: bool,
+) -> Option<()> {
     let s = fit(&canvas, 340.0 / 760.0, 220.0);
     let px = |v: f64| (v * s).round() as u32;
     let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
@@ -126,6 +139,11 @@ fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &
     if x1 - x0 < 1e-6 {
         x1 = x0 + 1.0;
     }
+    // Dots sit inside the frame, not on it.
+    if scatter {
+        let pad = (x1 - x0) * 0.08;
+        (x0, x1) = (x0 - pad, x1 + pad);
+    }
     let pad = ((y1 - y0) * 0.08).max(1e-3);
     let (y0, y1) = (y0 - pad, y1 + pad);
     let area = root.margin(px(10.0), px(46.0), px(64.0), px(14.0));
@@ -144,6 +162,10 @@ fn draw(canvas: web_sys::HtmlCanvasElement, x_desc: &str, y_desc: &str, lines: &
     for (i, l) in lines.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let series = l.points.iter().map(|&(x, y)| (x, tf(y))).filter(|p| p.1.is_finite());
+        if scatter {
+            chart.draw_series(series.map(|p| Circle::new(p, px(6.0), color.filled()))).ok()?;
+            continue;
+        }
         chart.draw_series(LineSeries::new(series.clone(), color.stroke_width(px(2.0)))).ok()?;
         if whole_x && l.points.len() <= 40 {
             chart.draw_series(series.map(|p| Circle::new(p, px(3.0), color.filled()))).ok()?;
@@ -215,6 +237,9 @@ pub fn LineChart(
     /// A dashed reference line at this y (the loss of guessing on loss charts).
     #[prop(optional, into)]
     chance: MaybeProp<f32>,
+    /// Dots, not lines: each series is one point or a cloud (the variants' trade-off scatter).
+    #[prop(default = false)]
+    scatter: bool,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     // Redraw at most every REDRAW_MS, each chart in its own task: a draw costs tens of ms (plotters
@@ -236,7 +261,7 @@ pub fn LineChart(
                 pending.set(false);
                 last.set(js_sys::Date::now());
                 if let Some(c) = canvas.get_untracked() {
-                    lines.with_untracked(|ls| draw(c, x_desc, y_desc, ls, log_y, chance.get_untracked()));
+                    lines.with_untracked(|ls| draw(c, x_desc, y_desc, ls, log_y, chance.get_untracked(), scatter));
                 }
             },
             Duration::from_millis(wait as u64),
@@ -260,7 +285,7 @@ pub fn LineChart(
                         <li data-series=l.label.clone() data-points=l.points.len() data-first=fmt(first) data-last=fmt(last)>
                             <span class="swatch" style=format!("background:{}", css_color(i))></span>
                             {l.label.clone()}
-                            {last.map(|v| format!(" — last {v:.4}"))}
+                            {last.map(|v| if scatter { format!(" — {v:.1}") } else { format!(" — last {v:.4}") })}
                         </li>
                     }
                 }).collect_view()}

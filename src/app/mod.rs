@@ -33,6 +33,7 @@ pub(crate) mod part4;
 pub(crate) mod part5;
 pub(crate) mod part6;
 pub(crate) mod part7;
+pub(crate) mod variants;
 pub(crate) mod visualise;
 pub mod worker_client;
 

@@ -32,6 +32,8 @@ pub fn NetDiagram(#[prop(into)] plan: Signal<Option<(NetSpec, usize)>>, testid: 
     move || {
         plan.get().map(|(spec, size)| {
             let blocks = spec.block_plans(size);
+            // DenseNet's transitions are drawn but are not blocks.
+            let residual = blocks.iter().filter(|b| b.kind != BlockKind::Transition).count();
             let stages = spec.stages.len();
             let (stem_k, stem_w, pooled) = match spec.stem {
                 Stem::Small { width } => (3, width, false),
@@ -47,13 +49,16 @@ pub fn NetDiagram(#[prop(into)] plan: Signal<Option<(NetSpec, usize)>>, testid: 
                 ));
             }
             let kind = match spec.block {
+                BlockKind::Basic if spec.preact => "pre-activation basic (3×3, 3×3)",
                 BlockKind::Basic => "basic (3×3, 3×3)",
+                BlockKind::Bottleneck if spec.groups > 1 => "bottleneck (1×1, grouped 3×3, 1×1)",
                 BlockKind::Bottleneck => "bottleneck (1×1, 3×3, 1×1)",
+                BlockKind::DenseLayer | BlockKind::Transition => "dense-layer (BN-ReLU-1×1, BN-ReLU-3×3, concatenated)",
             };
             view! {
-                <figure class="net-diagram" data-testid=testid data-blocks=blocks.len() data-stages=stages data-params=spec.params()>
+                <figure class="net-diagram" data-testid=testid data-blocks=residual data-stages=stages data-params=spec.params()>
                     <figcaption>
-                        {format!("{} blocks in {stages} stages · {} parameters · drawn for {size}×{size} input", blocks.len(), grouped(spec.params()))}
+                        {format!("{residual} blocks in {stages} stages · {} parameters · drawn for {size}×{size} input", grouped(spec.params()))}
                         <span class="chart-export">
                             <button type="button" class="small" data-testid=format!("{testid}-csv") aria-label="Download the blocks as CSV"
                                 on:click=move |_| { download_text("network-blocks.csv", "text/csv", &csv.clone()); }>"CSV"</button>
@@ -64,20 +69,26 @@ pub fn NetDiagram(#[prop(into)] plan: Signal<Option<(NetSpec, usize)>>, testid: 
                         let mine: Vec<_> = blocks.iter().enumerate().filter(|(_, b)| b.stage == st).map(|(i, b)| (i, b.clone())).collect();
                         let out = mine.last().map(|(_, b)| b.output).unwrap_or([0, 0, 0]);
                         let params: usize = mine.iter().map(|(_, b)| b.params).sum();
+                        let units = mine.iter().filter(|(_, b)| b.kind != BlockKind::Transition).count();
                         let open = mine.len() <= 12;
                         view! {
                             <details class="nd-stage" data-stage=st + 1 open=open>
-                                <summary>{format!("stage {}: {} {kind} blocks → {}×{}×{} · {} params", st + 1, mine.len(), out[0], out[1], out[2], grouped(params))}</summary>
+                                <summary>{format!("stage {}: {units} {kind} blocks → {}×{}×{} · {} params", st + 1, out[0], out[1], out[2], grouped(params))}</summary>
                                 <ol class="nd-blocks">
                                     {mine.into_iter().map(|(i, b)| {
                                         let alpha = if b.gene.alpha != 1.0 { format!(" · α = {}", b.gene.alpha) } else { String::new() };
+                                        let what = match b.kind {
+                                            BlockKind::Transition => "transition: BN-ReLU-1×1 conv, 2×2 average pool".to_string(),
+                                            BlockKind::DenseLayer => "dense layer".to_string(),
+                                            _ => skip_name(b.gene.skip).to_string(),
+                                        };
                                         view! {
                                             <li class="nd-block" data-skip=b.gene.skip.code().to_string() data-shortcut=b.shortcut.describe()
-                                                title=format!("block {}: {} ({})", i + 1, skip_name(b.gene.skip), b.shortcut.describe())>
+                                                title=format!("block {}: {what} ({})", i + 1, b.shortcut.describe())>
                                                 <span class=format!("nd-code skip-{}", b.gene.skip.name()) aria-hidden="true">{b.gene.skip.code().to_string()}</span>
                                                 <span class="nd-text">
-                                                    {format!("block {} · {}{alpha} · shortcut: {} · out {}×{}×{} · {} params",
-                                                        i + 1, skip_name(b.gene.skip), b.shortcut.describe(), b.output[0], b.output[1], b.output[2], grouped(b.params))}
+                                                    {format!("block {} · {what}{alpha} · shortcut: {} · out {}×{}×{} · {} params",
+                                                        i + 1, b.shortcut.describe(), b.output[0], b.output[1], b.output[2], grouped(b.params))}
                                                 </span>
                                             </li>
                                         }

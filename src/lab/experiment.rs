@@ -234,6 +234,13 @@ pub struct Summary {
     /// Classes of the data: guessing scores ln(classes) loss and 1/classes accuracy.
     #[serde(default)]
     pub classes: usize,
+    /// Multiply-adds of one forward pass of one image at the data's size (the built net's convs and classifier).
+    #[serde(default)]
+    pub macs: u64,
+    /// Median wall time of one training step (forward, backward, update and its one read), without
+    /// evaluation: the median leaves out the first steps' warm-up (shader compilation on a GPU).
+    #[serde(default)]
+    pub step_ms: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -35,7 +35,17 @@ impl ModuleVisitor for WeightWalker<'_> {
         if !(D == 4 || D == 2) || self.path.last().map(String::as_str) != Some("weight") {
             return;
         }
-        self.names.push(self.path[..self.path.len() - 1].join("."));
+        // `units.3.Block.conv1` reads as `blocks.3.conv1` (the enum's variant is not a layer).
+        let parts: Vec<&str> = self.path[..self.path.len() - 1]
+            .iter()
+            .filter(|p| p.as_str() != "Block")
+            .map(|p| match p.as_str() {
+                "units" => "blocks",
+                "Transition" => "transition",
+                other => other,
+            })
+            .collect();
+        self.names.push(parts.join("."));
         if let Some(grads) = self.grads {
             // A parameter without a gradient (unused path) reports 0, keeping the order aligned.
             let sq = match grads.get::<D>(param.id) {
@@ -108,7 +118,7 @@ pub async fn residual_stats(model: &Net, x: Tensor<4>) -> Result<Vec<BlockStats>
 /// (Exercise 5); empty lists for a net without such skips.
 pub async fn skip_weights(model: &Net, x: Tensor<4>) -> Result<SkipWeights, RunError> {
     let mut out = SkipWeights::default();
-    for b in &model.blocks {
+    for b in model.blocks() {
         if let Some(w) = b.channel_weights() {
             out.channel_weights.push(read_floats(w).await?);
         }
@@ -153,7 +163,7 @@ fn info_of(spec: &ModelSpec, net: &Net, [channels, size, _]: [usize; 3], output_
         params,
         size_bytes: params * 4,
         macs: net.macs([channels, size, size]),
-        blocks: net.blocks.len(),
+        blocks: net.blocks().count(),
         input_shape: [1, channels, size, size],
         output_shape,
     }

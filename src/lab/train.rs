@@ -89,6 +89,7 @@ pub async fn train_model(
     // [first, last] weight layer's gradient norm per step, for the robust summaries.
     let mut edges: Vec<Vec<f32>> = Vec::new();
     let mut last_epoch: Option<EpochStats> = None;
+    let mut step_times: Vec<f64> = Vec::new();
 
     // Feature snapshots: one fixed held-out image (the first training image if none is held out),
     // after each stage, at step 0, at evenly spaced steps and at the end.
@@ -121,6 +122,7 @@ pub async fn train_model(
             if host.cancelled() {
                 return Err(RunError::Cancelled);
             }
+            let step_start = host.now_ms();
             let batch_data = match augment {
                 Some(a) => data.gather_augmented(chunk, a, &mut aug_rng),
                 None => data.gather(chunk),
@@ -138,6 +140,7 @@ pub async fn train_model(
             let mut parts = vec![loss.inner().reshape([1]), correct.inner().reshape([1])];
             parts.extend(squares);
             let values = read_floats(Tensor::cat(parts, 0)).await?;
+            step_times.push(host.now_ms() - step_start);
             step += 1;
             let loss_v = values[0];
             if !loss_v.is_finite() {
@@ -212,15 +215,23 @@ pub async fn train_model(
         elapsed_ms,
         images_per_sec: (step * batch) as f64 / (elapsed_ms / 1000.0).max(1e-9),
         classes: data.classes,
+        macs: model.macs([data.channels, data.size, data.size]),
+        step_ms: median(&mut step_times),
     };
     // What weighted and gated skips learned, on up to 64 held-out images.
-    if matches!(config.model.skip, Skip::ChannelWeight | Skip::Attention | Skip::XAttention) && data.len() > data.train_len {
+    if matches!(spec.skip, Skip::ChannelWeight | Skip::Attention | Skip::XAttention) && data.len() > data.train_len {
         let idx: Vec<usize> = (data.train_len..data.len()).take(64).collect();
         let (x, _) = to_tensors(data, data.gather(&idx), &device.clone().inner());
         host.emit(Event::Skips(skip_weights(&model.valid(), x).await?));
     }
     host.emit(Event::Done(summary.clone()));
     Ok((summary, model.valid()))
+}
+
+/// The middle value (0 for none).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// Loss and accuracy on the held-out split, in inference mode (running BN statistics).

@@ -103,8 +103,8 @@ page_table! {
         "A small evolutionary search over which blocks get which skip — and whether it beats plain identity.",
         built(super::nas::Nas, views::nas::NasPage);
     "Module", "Residual variants",
-        "Pre-activation, wide, SE and dense-style connections.",
-        soon("variants");
+        "Pre-activation, Wide, ResNeXt, DenseNet and SE-ResNet built exactly, trained side by side, and their trade-offs measured.",
+        built(super::variants::Variants, views::variants::VariantsPage);
     "Module", "Visualisations",
         "Loss landscapes of a plain net and its ResNet twin, gradient flow through depth, feature evolution, the network drawn.",
         built(super::visualise::Visualise, views::visualise::VisualisePage);

@@ -22,4 +22,5 @@ pub mod query;
 pub mod readouts;
 pub mod run_view;
 pub mod training;
+pub mod variants;
 pub mod visualise;

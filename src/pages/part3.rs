@@ -5,8 +5,28 @@ use super::page::PageState;
 use super::query::Query;
 use crate::lab::report::ModelInfo;
 
-/// The models Part 3 offers (names as `lab info` takes them).
-pub const MODELS: [&str; 8] = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnet20", "resnet56", "resnet110"];
+/// The models Part 3 offers (names as `lab info` takes them): the ResNets, then the module's
+/// variants at their published sizes (not ticked by default: the big ones take seconds to build).
+pub const MODELS: [&str; 16] = [
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "resnet101",
+    "resnet152",
+    "resnet20",
+    "resnet56",
+    "resnet110",
+    "preresnet164",
+    "wrn-28-10",
+    "resnext29-8x64d",
+    "densenet-bc-100-12",
+    "wide_resnet50_2",
+    "resnext50_32x4d",
+    "densenet121",
+    "se_resnet50",
+];
+/// How many of [`MODELS`] are ticked by default (the ResNets).
+const DEFAULT_MODELS: usize = 8;
 pub const SIZES: [usize; 4] = [32, 64, 128, 224];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,7 +84,7 @@ pub struct Part3 {
 
 impl Default for Part3 {
     fn default() -> Self {
-        Part3 { models: (0..MODELS.len()).collect(), size: 32, metric: Metric::Params, draw: 2 }
+        Part3 { models: (0..DEFAULT_MODELS).collect(), size: 32, metric: Metric::Params, draw: 2 }
     }
 }
 
@@ -109,7 +129,7 @@ impl Part3 {
     /// at the page's input size.
     pub fn drawn(&self) -> (crate::lab::model::NetSpec, usize) {
         let spec = crate::lab::model::ModelSpec::from_name(MODELS[self.draw]).expect("Part 3's models are catalogue names");
-        let classes = if spec.family == crate::lab::model::Family::Imagenet { 1000 } else { 10 };
+        let classes = classes_for(&spec);
         (spec.resolve(3, classes), self.size)
     }
 
@@ -152,6 +172,15 @@ pub fn readout(rows: &[(ModelInfo, f64)]) -> Vec<String> {
         fastest.1, fastest.0.name, slowest.1, slowest.0.name
     ));
     out
+}
+
+/// The class count Part 3 and the variants page count a net with: 1000 for ImageNet layouts, 10 for CIFAR ones.
+pub fn classes_for(spec: &crate::lab::model::ModelSpec) -> usize {
+    if spec.family == crate::lab::model::Family::Imagenet {
+        1000
+    } else {
+        10
+    }
 }
 
 #[cfg(test)]

@@ -56,6 +56,8 @@ impl Series {
                 elapsed_ms: 1.0,
                 images_per_sec: 1.0,
                 classes: 10,
+                macs: 1,
+                step_ms: 1.0,
             }),
             layer_grads,
             ..Series::default()

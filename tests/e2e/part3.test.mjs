@@ -11,6 +11,8 @@ test('Part 3 builds the chosen ResNets, shows their exact counts, times a forwar
   await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
   // Add ResNet-34 with the keyboard-usable checkbox.
   await page.check('[data-testid=model-resnet34]');
+  // And one of the module's variants: DenseNet-BC-100 with growth rate 12.
+  await page.check('[data-testid=model-densenet-bc-100-12]');
   await page.waitForFunction(() => location.search.includes('resnet18%2Cresnet34') || location.search.includes('resnet18,resnet34'));
   await page.click('[data-testid=measure]');
   await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 180_000 });
@@ -22,7 +24,9 @@ test('Part 3 builds the chosen ResNets, shows their exact counts, times a forwar
   assert.equal(byName['ResNet-34'].params, '21797672');
   assert.equal(byName['ResNet-50'].params, '25557032');
   assert.equal(byName['ResNet-20'].params, '269722');
-  assert.deepEqual(rows.map((r) => r.blocks), ['8', '16', '16', '9']);
+  // Huang et al.'s 0.8M (tests/reference/variant_counts.py: 769,162); 3 dense blocks of 16 layers.
+  assert.equal(byName['DenseNet-BC-100 (k=12)'].params, '769162');
+  assert.deepEqual(rows.map((r) => r.blocks), ['8', '16', '16', '9', '48']);
   for (const r of rows) {
     assert.ok(Number(r.macs) > 0 && Number(r.ms) > 0, JSON.stringify(r));
   }
@@ -38,6 +42,10 @@ test('Part 3 builds the chosen ResNets, shows their exact counts, times a forwar
   await page.selectOption('#draw', 'resnet110');
   await page.waitForSelector('[data-testid=net-diagram][data-blocks="54"][data-stages="3"]');
   assert.equal(await page.getAttribute('[data-testid=net-diagram]', 'data-params'), '1727962');
+  // torchvision's DenseNet-121: 58 dense layers in 4 blocks, 7,978,856 parameters, drawn from the plan.
+  await page.selectOption('#draw', 'densenet121');
+  await page.waitForSelector('[data-testid=net-diagram][data-blocks="58"][data-stages="4"]');
+  assert.equal(await page.getAttribute('[data-testid=net-diagram]', 'data-params'), '7978856');
   await screenshot(page, 'part3');
   assert.deepEqual(page.errors, []);
 });

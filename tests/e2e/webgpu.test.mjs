@@ -42,3 +42,18 @@ test('Part 6 trains both twins on WebGPU with finite, falling losses', async () 
   await screenshot(page, 'part6-webgpu');
   assert.deepEqual(page.errors, []);
 });
+
+test('Variants: a DenseNet (concatenation, ceil-mode pooling) and a ResNeXt (grouped conv) train on WebGPU', async () => {
+  const page = await openPage(site.browser);
+  await onWebgpu(page, '?page=variants&nets=densenet-bc-10-2@4,resnext11-2x32d@4&samples=40&size=8&epochs=1&batch=8&lr=0.05');
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 400_000 });
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'done', await page.textContent('.progress-text'));
+  const rows = await page.$$eval('[data-testid=tradeoffs] tbody tr', (trs) => trs.map((tr) => ({ ...tr.dataset })));
+  const planned = await page.$$eval('[data-testid=lineup] li', (lis) => lis.map((li) => li.dataset.params));
+  assert.deepEqual(rows.map((r) => r.params), planned);
+  for (const r of rows) assert.ok(Number(r.stepMs) > 0 && Number(r.valAcc) >= 0, JSON.stringify(r));
+  const losses = await page.$$eval('[data-testid=loss-chart] .legend li', (lis) => lis.map((li) => Number(li.dataset.last)));
+  for (const l of losses) assert.ok(Number.isFinite(l), JSON.stringify(losses));
+  assert.deepEqual(page.errors, []);
+});

@@ -2,12 +2,12 @@
 
 use burn::module::Param;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation;
 
-use super::spec::{Act, BlockKind, Skip};
+use super::spec::{se_hidden, Act, BlockKind, Skip};
 
 /// He (fan-out) init for convs, as torchvision does for ResNets; no bias (BN follows).
 pub fn conv(cin: usize, cout: usize, k: usize, stride: usize, device: &Device) -> Conv2d {
@@ -16,8 +16,14 @@ pub fn conv(cin: usize, cout: usize, k: usize, stride: usize, device: &Device) -
 
 /// [`conv`] with an optional bias (the course's plain CNNs keep PyTorch's default bias).
 pub fn conv_b(cin: usize, cout: usize, k: usize, stride: usize, bias: bool, device: &Device) -> Conv2d {
+    conv_g(cin, cout, k, stride, 1, bias, device)
+}
+
+/// [`conv_b`] split into `groups` independent convolutions (ResNeXt's grouped 3×3).
+pub fn conv_g(cin: usize, cout: usize, k: usize, stride: usize, groups: usize, bias: bool, device: &Device) -> Conv2d {
     Conv2dConfig::new([cin, cout], [k, k])
         .with_stride([stride, stride])
+        .with_groups(groups)
         .with_padding(PaddingConfig2d::Explicit(k / 2, k / 2, k / 2, k / 2))
         .with_bias(bias)
         .with_initializer(Initializer::KaimingNormal { gain: 2f64.sqrt(), fan_out_only: true })
@@ -37,11 +43,21 @@ pub fn apply_act<const D: usize>(act: Act, x: Tensor<D>) -> Tensor<D> {
     }
 }
 
-/// 1×1 conv + BN on the shortcut where the shape changes (option B).
+/// 1×1 conv (+ BN, except in pre-activation nets) on the shortcut where the shape changes (option B).
 #[derive(Module, Debug)]
 pub struct Projection {
     conv: Conv2d,
-    bn: BatchNorm,
+    bn: Option<BatchNorm>,
+}
+
+impl Projection {
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let y = self.conv.forward(x);
+        match &self.bn {
+            Some(bn) => bn.forward(y),
+            None => y,
+        }
+    }
 }
 
 /// Squeeze-and-excitation: a per-channel gate in (0, 1) from the branch's global average.
@@ -52,9 +68,9 @@ pub struct SqueezeExcite {
 }
 
 impl SqueezeExcite {
-    /// A gate for `cout` channels read from a tensor of `cin` channels.
-    fn new(cin: usize, cout: usize, device: &Device) -> Self {
-        let hidden = (cout / 4).max(2);
+    /// A gate for `cout` channels read from a tensor of `cin` channels, hidden width cout / r.
+    fn new(cin: usize, cout: usize, r: usize, device: &Device) -> Self {
+        let hidden = se_hidden(cout, r);
         Self { fc1: LinearConfig::new(cin, hidden).init(device), fc2: LinearConfig::new(hidden, cout).init(device) }
     }
 
@@ -100,6 +116,10 @@ pub struct Block {
     /// Dense variant's second path G(x): one 3×3 conv + BN.
     g_conv: Option<Conv2d>,
     g_bn: Option<BatchNorm>,
+    /// WRN's dropout between the two convs.
+    dropout: Option<Dropout>,
+    #[module(skip)]
+    kind: BlockKind,
     in_channels: usize,
     out_channels: usize,
     #[module(skip)]
@@ -140,36 +160,74 @@ pub struct BlockConfig {
     /// Fixed strength of the residual branch: `x + α·F(x)` (skip patterns; see [`super::spec::Gene`]).
     #[config(default = 1.0)]
     pub alpha: f32,
+    /// Channels of the inner conv (a bottleneck's 3×3, a dense layer's 1×1); `None` = `width`.
+    #[config(default = "None")]
+    pub inner: Option<usize>,
+    /// Groups of a bottleneck's 3×3 (ResNeXt's cardinality).
+    #[config(default = 1)]
+    pub groups: usize,
+    /// SE gate reduction r (attention skips).
+    #[config(default = 4)]
+    pub se_reduction: usize,
+    /// BN after a projection shortcut's conv.
+    #[config(default = true)]
+    pub shortcut_norm: bool,
+    /// Dropout probability between a basic block's convs (0 = none).
+    #[config(default = 0.0)]
+    pub dropout: f64,
 }
 
 impl BlockConfig {
     pub fn init(&self, device: &Device) -> Block {
-        let BlockConfig { kind, cin, width, stride, skip, preact, act, bias: b, post_act, alpha } = self.clone();
+        let BlockConfig {
+            kind,
+            cin,
+            width,
+            stride,
+            skip,
+            preact,
+            act,
+            bias: b,
+            post_act,
+            alpha,
+            inner,
+            groups,
+            se_reduction: r,
+            shortcut_norm,
+            dropout,
+        } = self.clone();
         let conv = |cin, cout, k, stride, device| conv_b(cin, cout, k, stride, b, device);
-        let cout = width * kind.expansion();
-        let shape_changes = stride != 1 || cin != cout;
+        let cout = kind.out_channels(cin, width);
+        let inner = inner.unwrap_or(width);
+        // A dense layer concatenates: it has no shortcut to shape.
+        let (skip, stride) = if kind == BlockKind::DenseLayer { (Skip::Identity, 1) } else { (skip, stride) };
+        let shape_changes = kind != BlockKind::DenseLayer && (stride != 1 || cin != cout);
         let (conv1, conv2, conv3) = match kind {
             BlockKind::Basic => (conv(cin, width, 3, stride, device), conv(width, width, 3, 1, device), None),
             // Stride on the 3×3 (ResNet v1.5, torchvision).
             BlockKind::Bottleneck => {
-                (conv(cin, width, 1, 1, device), conv(width, width, 3, stride, device), Some(conv(width, cout, 1, 1, device)))
+                (conv(cin, inner, 1, 1, device), conv_g(inner, inner, 3, stride, groups, b, device), Some(conv(inner, cout, 1, 1, device)))
             }
+            BlockKind::DenseLayer => (conv(cin, inner, 1, 1, device), conv(inner, width, 3, 1, device), None),
+            BlockKind::Transition => panic!("a transition is a `Transition`, not a block"),
         };
         // Pre-activation normalises each conv's input; post-activation each conv's output.
         let (bn1, bn2, bn3) = match (kind, preact) {
             (BlockKind::Basic, false) => (bn(width, device), bn(width, device), None),
             (BlockKind::Basic, true) => (bn(cin, device), bn(width, device), None),
-            (BlockKind::Bottleneck, false) => (bn(width, device), bn(width, device), Some(bn(cout, device))),
-            (BlockKind::Bottleneck, true) => (bn(cin, device), bn(width, device), Some(bn(width, device))),
+            (BlockKind::Bottleneck, false) => (bn(inner, device), bn(inner, device), Some(bn(cout, device))),
+            (BlockKind::Bottleneck, true) => (bn(cin, device), bn(inner, device), Some(bn(inner, device))),
+            (_, _) => (bn(cin, device), bn(inner, device), None),
         };
+        let preact = preact || kind == BlockKind::DenseLayer;
         let option_a = skip == Skip::Identity;
         let proj = (skip.has_shortcut() && shape_changes && !option_a)
-            .then(|| Projection { conv: conv(cin, cout, 1, stride, device), bn: bn(cout, device) });
+            .then(|| Projection { conv: conv(cin, cout, 1, stride, device), bn: shortcut_norm.then(|| bn(cout, device)) });
         let pool =
             (skip.has_shortcut() && option_a && stride != 1).then(|| MaxPool2dConfig::new([1, 1]).with_strides([stride, stride]).init());
         let channel_weight = (skip == Skip::ChannelWeight).then(|| Initializer::Constant { value: 0.5 }.init([cout], device));
-        let se = (skip == Skip::Attention).then(|| SqueezeExcite::new(cout, cout, device));
-        let se_x = (skip == Skip::XAttention).then(|| SqueezeExcite::new(cin, cout, device));
+        let se = (skip == Skip::Attention).then(|| SqueezeExcite::new(cout, cout, r, device));
+        let se_x = (skip == Skip::XAttention).then(|| SqueezeExcite::new(cin, cout, r, device));
         let dense = skip == Skip::Dense;
         Block {
             conv1,
@@ -185,6 +243,8 @@ impl BlockConfig {
             se_x,
             g_conv: dense.then(|| conv(cin, cout, 3, stride, device)),
             g_bn: dense.then(|| bn(cout, device)),
+            dropout: (dropout > 0.0 && kind == BlockKind::Basic).then(|| DropoutConfig::new(dropout).init()),
+            kind,
             in_channels: cin,
             out_channels: cout,
             skip,
@@ -226,28 +286,46 @@ impl Block {
 
     /// The residual branch F(x).
     pub fn branch(&self, x: Tensor<4>) -> Tensor<4> {
+        self.branch_and_shortcut(x).0
+    }
+
+    /// F(x) and the shortcut s(x). A pre-activation block projects the normalised x (He et al.
+    /// 2016, WRN): its BN-ReLU is shared by both paths.
+    fn branch_and_shortcut(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<4>) {
         let a = self.act;
+        let drop = |f: Tensor<4>| match &self.dropout {
+            Some(d) => d.forward(f),
+            None => f,
+        };
         if self.preact {
-            let f = self.conv1.forward(apply_act(a, self.bn1.forward(x)));
-            let f = self.conv2.forward(apply_act(a, self.bn2.forward(f)));
-            match (&self.conv3, &self.bn3) {
+            let pre = apply_act(a, self.bn1.forward(x.clone()));
+            let s = match &self.proj {
+                Some(p) => p.forward(pre.clone()),
+                None => self.shortcut(x),
+            };
+            let f = self.conv1.forward(pre);
+            let f = self.conv2.forward(drop(apply_act(a, self.bn2.forward(f))));
+            let f = match (&self.conv3, &self.bn3) {
                 (Some(c3), Some(b3)) => c3.forward(apply_act(a, b3.forward(f))),
                 _ => f,
-            }
+            };
+            (f, s)
         } else {
-            let f = apply_act(a, self.bn1.forward(self.conv1.forward(x)));
+            let f = drop(apply_act(a, self.bn1.forward(self.conv1.forward(x.clone()))));
             let f = self.bn2.forward(self.conv2.forward(f));
-            match (&self.conv3, &self.bn3) {
+            let f = match (&self.conv3, &self.bn3) {
                 (Some(c3), Some(b3)) => b3.forward(c3.forward(apply_act(a, f))),
                 _ => f,
-            }
+            };
+            (f, self.shortcut(x))
         }
     }
 
-    /// The shortcut s(x): identity, option-A subsample + zero-pad, or projection.
+    /// The shortcut s(x): identity, option-A subsample + zero-pad, or projection (of the raw x; a
+    /// pre-activation block's forward pass projects the normalised x instead).
     pub fn shortcut(&self, x: Tensor<4>) -> Tensor<4> {
         if let Some(p) = &self.proj {
-            return p.bn.forward(p.conv.forward(x));
+            return p.forward(x);
         }
         let x = match &self.pool {
             Some(pool) => pool.forward(x), // [b, cin, h/2, w/2]
@@ -306,8 +384,16 @@ impl Block {
 
     pub fn forward_tapped(&self, x: Tensor<4>, tap: Option<&mut Vec<BlockTap>>) -> Tensor<4> {
         let input = x.clone();
-        let f = self.branch(x.clone()); // [b, cout, h', w']
-                                        // The residual as it is added: weighted/gated variants scale F(x) first.
+        let (f, s) = self.branch_and_shortcut(x.clone()); // [b, cout, h', w'] each
+        if self.kind == BlockKind::DenseLayer {
+            // DenseNet: keep x and append the layer's k new channels.
+            let out = Tensor::cat(vec![x, f.clone()], 1); // [b, cin + k, h, w]
+            if let Some(taps) = tap {
+                taps.push(BlockTap { input, residual: f, sum: out.clone(), output: out.clone(), gate: None });
+            }
+            return out;
+        }
+        // The residual as it is added: weighted/gated variants scale F(x) first.
         let gate = match (&self.se, &self.se_x) {
             (Some(se), _) => Some(se.gate(&f)),
             (_, Some(se)) => Some(se.gate(&x)),
@@ -321,7 +407,7 @@ impl Block {
         let residual = if self.alpha != 1.0 { residual.mul_scalar(self.alpha) } else { residual };
         let mut sum = residual.clone();
         if self.skip.has_shortcut() {
-            sum = sum + self.shortcut(x.clone());
+            sum = sum + s;
         }
         if let (Some(gc), Some(gb)) = (&self.g_conv, &self.g_bn) {
             sum = sum + gb.forward(gc.forward(x));
@@ -353,11 +439,47 @@ impl Block {
         if let Some(g) = &self.g_conv {
             total += conv_macs(g, shape).0;
         }
-        if self.se.is_some() {
-            let h = (self.out_channels / 4).max(2);
-            total += (2 * self.out_channels * h) as u64;
+        for se in [&self.se, &self.se_x].into_iter().flatten() {
+            total += (se.fc1.weight.dims().iter().product::<usize>() + se.fc2.weight.dims().iter().product::<usize>()) as u64;
+        }
+        if self.kind == BlockKind::DenseLayer {
+            out = [self.out_channels, out[1], out[2]];
         }
         (total, out)
+    }
+}
+
+/// DenseNet's transition between dense blocks: BN-ReLU-1×1 conv (halving the channels) → 2×2
+/// average pool (Huang et al. 2017, compression θ = ½), rounding odd sides up.
+#[derive(Module, Debug)]
+pub struct Transition {
+    bn: BatchNorm,
+    conv: Conv2d,
+    pool: AvgPool2d,
+    #[module(skip)]
+    act: Act,
+}
+
+impl Transition {
+    pub fn new(cin: usize, act: Act, device: &Device) -> Self {
+        Transition {
+            bn: bn(cin, device),
+            conv: conv(cin, BlockKind::Transition.out_channels(cin, 0), 1, 1, device),
+            // Ceil mode: odd sides round up (28 px inputs reach 1×1, not 0×0); at ImageNet's 224 px
+            // every side is even and this is torchvision's pool exactly.
+            pool: AvgPool2dConfig::new([2, 2]).with_strides([2, 2]).with_ceil_mode(true).with_count_include_pad(false).init(),
+            act,
+        }
+    }
+
+    /// `[b, c, h, w]` → `[b, c/2, ⌈h/2⌉, ⌈w/2⌉]`
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.pool.forward(self.conv.forward(apply_act(self.act, self.bn.forward(x))))
+    }
+
+    pub fn macs(&self, shape: [usize; 3]) -> (u64, [usize; 3]) {
+        let (m, [c, h, w]) = conv_macs(&self.conv, shape);
+        (m, [c, h.div_ceil(2), w.div_ceil(2)])
     }
 }
 

@@ -11,7 +11,7 @@ pub mod net;
 pub mod spec;
 
 #[cfg(feature = "compute")]
-pub use block::{Block, BlockConfig, BlockTap};
+pub use block::{Block, BlockConfig, BlockTap, Transition};
 #[cfg(feature = "compute")]
-pub use net::Net;
-pub use spec::{Act, BlockKind, BlockPlan, Family, Gene, ModelSpec, NetSpec, Shortcut, Skip, SkipPattern, StageSpec, Stem};
+pub use net::{Net, Unit};
+pub use spec::{Act, BlockKind, BlockPlan, Family, Gene, ModelSpec, NetSpec, Shortcut, Skip, SkipPattern, StageSpec, Stem, Variant};
