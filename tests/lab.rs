@@ -30,6 +30,10 @@ fn tiny(model: ModelSpec, lr: f64) -> ExperimentConfig {
         max_steps: None,
         augment: false,
         snapshots: 0,
+        warmup_epochs: 0,
+        per_class: false,
+        checkpoint_every: 0,
+        resume: None,
     }
 }
 
@@ -708,4 +712,57 @@ fn per_layer_gradients_add_up_to_an_independent_sum_over_the_parameters() {
     assert!(((lab as f64) - s.weights).abs() < 1e-4 * s.weights, "lab {lab} vs independent {}", s.weights);
     // BatchNorm's scales and shifts and the classifier's bias learn too; the lab's global norm leaves them out.
     assert!(s.rest > 0.0);
+}
+
+fn step_losses(events: &[Event]) -> Vec<(usize, f32)> {
+    events.iter().filter_map(|e| if let Event::Step(s) = e { Some((s.step, s.loss)) } else { None }).collect()
+}
+
+#[test]
+fn resuming_a_checkpoint_continues_the_run_bit_for_bit() {
+    let _serial = serial();
+    use resnet_lab::lab::experiment::Checkpoint;
+    // Momentum, weight decay, augmentation, a milestone and warm-up: every piece of state that must
+    // survive the stop (weights, BN statistics, momentum buffers, data order, augmentation draws).
+    let mut cfg = tiny(ModelSpec::new(Family::Cifar, 8, Skip::Identity).with_width(4), 0.05);
+    cfg.epochs = 4;
+    cfg.augment = true;
+    cfg.weight_decay = 5e-4;
+    cfg.warmup_epochs = 1;
+    cfg.schedule = Schedule::Milestones { epochs: vec![3], gamma: 0.5 };
+    let (whole, whole_events) = train(&cfg);
+    let whole = whole.unwrap();
+
+    // The same run stopped after 2 epochs (a checkpoint each epoch), then resumed to 4.
+    let first_half = ExperimentConfig { epochs: 2, checkpoint_every: 1, ..cfg.clone() };
+    let (_, events) = train(&first_half);
+    let checkpoints: Vec<Checkpoint> =
+        events.iter().filter_map(|e| if let Event::Checkpoint(c) = e { Some((**c).clone()) } else { None }).collect();
+    assert_eq!(checkpoints.iter().map(|c| c.epoch).collect::<Vec<_>>(), vec![1, 2]);
+    // It travels as JSON (a file, IndexedDB) and comes back the same.
+    let json = serde_json::to_string(&checkpoints[1]).unwrap();
+    let back: Checkpoint = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, checkpoints[1]);
+
+    let resumed = ExperimentConfig { resume: Some(Box::new(back)), ..cfg.clone() };
+    let (summary, resumed_events) = train(&resumed);
+    let summary = summary.unwrap();
+    let after: Vec<(usize, f32)> = step_losses(&whole_events).into_iter().filter(|(s, _)| *s > checkpoints[1].step).collect();
+    let got = step_losses(&resumed_events);
+    assert_eq!(got.len(), after.len());
+    for ((s1, a), (s2, b)) in after.iter().zip(&got) {
+        assert_eq!((s1, a.to_bits()), (s2, b.to_bits()), "step {s1}: {a} vs {b}");
+    }
+    assert_eq!(epoch_losses(&resumed_events), epoch_losses(&whole_events)[2..].to_vec());
+    assert_eq!(summary.steps, whole.steps);
+    assert_eq!(summary.first_loss.to_bits(), whole.first_loss.to_bits());
+    assert_eq!(summary.final_val_accuracy, whole.final_val_accuracy);
+
+    // A checkpoint of another net, or a damaged one, is refused with a message.
+    let mut other = resumed.clone();
+    other.model.width = 8;
+    assert!(train(&other).0.unwrap_err().to_string().contains("only the epochs, the rate and its schedule may change"));
+    let mut damaged = resumed.clone();
+    damaged.resume.as_mut().unwrap().model.truncate(100);
+    assert!(train(&damaged).0.unwrap_err().to_string().contains("damaged"));
 }

@@ -3,6 +3,7 @@
 
 mod bar_chart;
 mod chart;
+mod confusion;
 mod controls;
 mod epoch_charts;
 mod export;
@@ -10,6 +11,7 @@ mod feature_maps;
 mod gallery;
 mod gradient_profiles;
 mod heat_strip;
+mod idb;
 mod landing;
 mod landscape_map;
 mod net_diagram;
@@ -33,6 +35,7 @@ pub(crate) mod part4;
 pub(crate) mod part5;
 pub(crate) mod part6;
 pub(crate) mod part7;
+pub(crate) mod pipeline;
 pub(crate) mod variants;
 pub(crate) mod visualise;
 pub mod worker_client;

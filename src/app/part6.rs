@@ -51,12 +51,28 @@ pub fn Part6Page() -> impl IntoView {
                     <Select
                         id="family"
                         label="Architecture"
-                        options=vec![("cifar", "He et al. CIFAR nets (3×3 stem, 16/32/64 × width/16)"), ("plaindeep", "The notebook's PlainDeepNet (7×7 stem + max-pool)")]
-                        value=Signal::derive(move || String::from(if settings.with(|s| s.family) == Family::PlainDeepNet { "plaindeep" } else { "cifar" }))
+                        options=vec![
+                            ("cifar", "He et al. CIFAR nets (3×3 stem, 16/32/64 × width/16)"),
+                            ("plaindeep", "The notebook's PlainDeepNet (7×7 stem + max-pool) and its residual twin"),
+                            ("notebook", "The notebook's own pair: ResNet-18 vs PlainDeepNet"),
+                        ]
+                        value=Signal::derive(move || String::from(match settings.with(|s| s.family) {
+                            Family::PlainDeepNet => "plaindeep",
+                            Family::Imagenet => "notebook",
+                            _ => "cifar",
+                        }))
                         on_change=move |v| settings.update(|s| {
-                            s.family = if v == "plaindeep" { Family::PlainDeepNet } else { Family::Cifar };
-                            let (step, min) = depth_rule(s.family);
-                            s.depth = snap_depth(s.depth, step, min);
+                            s.family = match v.as_str() {
+                                "plaindeep" => Family::PlainDeepNet,
+                                "notebook" => Family::Imagenet,
+                                _ => Family::Cifar,
+                            };
+                            if s.family == Family::Imagenet {
+                                s.depth = 18;
+                            } else {
+                                let (step, min) = depth_rule(s.family);
+                                s.depth = snap_depth(s.depth, step, min);
+                            }
                         })
                         disabled=running
                     />
@@ -68,7 +84,7 @@ pub fn Part6Page() -> impl IntoView {
                             let (step, min) = depth_rule(s.family);
                             s.depth = snap_depth(v as usize, step, min);
                         })
-                        disabled=running />
+                        disabled=Signal::derive(move || running.get() || settings.with(|s| s.family == Family::Imagenet)) />
                     <Slider id="width".into() label="Width (channels of the first stage)".into() min=2.0 max=64.0 step=2.0
                         value=Signal::derive(move || settings.with(|s| s.width as f64))
                         on_change=move |v| settings.update(|s| s.width = v as usize) disabled=running />
@@ -78,7 +94,8 @@ pub fn Part6Page() -> impl IntoView {
                         options=vec![("identity", "identity, zero-padded (option A, no parameters)"), ("projection", "1×1 projection (option B)")]
                         value=Signal::derive(move || settings.with(|s| s.skip.name().to_string()))
                         on_change=move |v| settings.update(|s| s.skip = Skip::parse(&v).unwrap_or(s.skip))
-                        disabled=running
+                        // The notebook's ResNet-18 projects, as torchvision's does.
+                        disabled=Signal::derive(move || running.get() || settings.with(|s| s.family == Family::Imagenet))
                     />
                 </fieldset>
                 <TrainingControls settings=settings get=|s: &Part6| &s.train set=|s: &mut Part6| &mut s.train running=running />

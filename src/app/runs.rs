@@ -24,6 +24,12 @@ impl Runs {
     }
 
     pub fn start(self, configs: Vec<ExperimentConfig>) {
+        self.start_with(configs, |_| {});
+    }
+
+    /// [`Runs::start`], also handing every message of the run to `also` (the pipeline keeps the
+    /// checkpoints the run sends; they stay out of the view, which every redraw reads).
+    pub fn start_with(self, configs: Vec<ExperimentConfig>, also: impl Fn(&crate::protocol::FromWorker) + 'static) {
         // Checked as a whole before anything leaves the page (the worker checks again).
         if let Some(problem) =
             configs.iter().find_map(|c| c.validate().and_then(|_| c.check_memory(crate::lab::experiment::BROWSER_MEMORY_LIMIT)).err())
@@ -34,13 +40,15 @@ impl Runs {
             self.view.set(refused);
             return;
         }
-        let planned = configs.iter().map(|c| c.steps_total()).sum();
+        // A resumed run has its checkpoint's steps behind it already.
+        let planned = configs.iter().map(|c| c.steps_total().saturating_sub(c.resume.as_ref().map_or(0, |r| r.step))).sum();
         let configs_classes = configs.first().map_or(0, |c| c.data.classes);
         let labels = configs.iter().map(|c| c.label.clone()).collect();
         let view = self.view;
         // Only this run's messages touch the view: every update re-runs whatever reads it.
         let id = worker_client::run(configs, move |msg| {
             if view.with_untracked(|r| r.concerns(msg)) {
+                also(msg);
                 view.update(|r| r.apply(msg, js_sys::Date::now()))
             }
         });

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::controls::{Select, Slider};
 use crate::lab::data::DataKind;
 use crate::lab::experiment::Schedule;
-use crate::pages::training::{Training, GAMMA_CHOICES, LR_CHOICES, MOMENTUM_CHOICES, SAMPLES_MAX, WD_CHOICES};
+use crate::pages::training::{Training, EPOCHS_MAX, GAMMA_CHOICES, LR_CHOICES, MOMENTUM_CHOICES, SAMPLES_MAX, WD_CHOICES};
 
 /// `get`/`set` reach the page's [`Training`] inside its settings signal.
 #[component]
@@ -17,6 +17,10 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
     /// Pages that budget in steps (the search) have no epochs to set.
     #[prop(optional)]
     hide_epochs: bool,
+    /// The pipeline's long runs lift the caps every other page keeps.
+    #[prop(default = SAMPLES_MAX)]
+    samples_max: usize,
+    #[prop(default = EPOCHS_MAX)] epochs_max: usize,
 ) -> impl IntoView {
     let read = move |f: fn(&Training) -> f64| Signal::derive(move || settings.with(|s| f(get(s))));
     view! {
@@ -30,7 +34,7 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
                 on_change=move |v| settings.update(|s| { let t = set(s); t.data = DataKind::parse(&v).unwrap_or(t.data) })
                 disabled=running
             />
-            <Slider id="samples".into() label="Samples (a fifth held out)".into() min=40.0 max=SAMPLES_MAX as f64 step=40.0
+            <Slider id="samples".into() label="Samples (a fifth held out)".into() min=40.0 max=samples_max as f64 step=40.0
                 value=read(|t| t.samples as f64)
                 on_change=move |v| settings.update(|s| set(s).samples = v as usize) disabled=running />
             <Show
@@ -42,7 +46,7 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
                     on_change=move |v| settings.update(|s| set(s).size = v as usize) disabled=running />
             </Show>
             <Show when=move || !hide_epochs>
-                <Slider id="epochs".into() label="Epochs".into() min=1.0 max=50.0 step=1.0
+                <Slider id="epochs".into() label="Epochs".into() min=1.0 max=epochs_max as f64 step=1.0
                     value=read(|t| t.epochs as f64)
                     on_change=move |v| settings.update(|s| set(s).epochs = v as usize) disabled=running />
             </Show>
@@ -76,33 +80,74 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
             <Select
                 id="schedule"
                 label="Learning-rate schedule"
-                options=vec![("constant", "constant"), ("step", "step: × γ every k epochs"), ("cosine", "cosine down to 0")]
+                options=vec![
+                    ("constant", "constant"),
+                    ("step", "step: × γ every k epochs"),
+                    ("milestones", "milestones: × γ at chosen epochs"),
+                    ("cosine", "cosine down to 0"),
+                ]
                 value=Signal::derive(move || settings.with(|s| match get(s).schedule {
                     Schedule::Constant => "constant",
                     Schedule::Step { .. } => "step",
+                    Schedule::Milestones { .. } => "milestones",
                     Schedule::Cosine => "cosine",
                 }.to_string()))
-                on_change=move |v| settings.update(|s| set(s).schedule = match v.as_str() {
-                    "step" => Schedule::Step { every: 5, gamma: 0.1 },
-                    "cosine" => Schedule::Cosine,
-                    _ => Schedule::Constant,
+                on_change=move |v| settings.update(|s| {
+                    let t = set(s);
+                    t.schedule = match v.as_str() {
+                        "step" => Schedule::Step { every: 5, gamma: 0.1 },
+                        // Half and three quarters of the run, as the CIFAR recipes do.
+                        "milestones" => Schedule::Milestones { epochs: vec![(t.epochs / 2).max(1), (t.epochs * 3 / 4).max(2)], gamma: 0.1 },
+                        "cosine" => Schedule::Cosine,
+                        _ => Schedule::Constant,
+                    }
                 })
                 disabled=running
             />
-            <Show when=move || matches!(settings.with(|s| get(s).schedule), Schedule::Step { .. })>
+            <Show when=move || matches!(settings.with(|s| get(s).schedule.clone()), Schedule::Step { .. })>
                 <Slider id="step-every".into() label="Step every k epochs".into() min=1.0 max=50.0 step=1.0
                     value=read(|t| if let Schedule::Step { every, .. } = t.schedule { every as f64 } else { 5.0 })
                     on_change=move |v| settings.update(|s| if let Schedule::Step { every, .. } = &mut set(s).schedule { *every = v as usize })
                     disabled=running />
+            </Show>
+            <Show when=move || matches!(settings.with(|s| get(s).schedule.clone()), Schedule::Milestones { .. })>
+                <div class="control">
+                    <label for="milestones">"Milestones (epochs, comma-separated)"</label>
+                    <input type="text" id="milestones" spellcheck="false" prop:disabled=running
+                        prop:value=move || settings.with(|s| match &get(s).schedule {
+                            Schedule::Milestones { epochs, .. } => epochs.iter().map(usize::to_string).collect::<Vec<_>>().join(", "),
+                            _ => String::new(),
+                        })
+                        on:change=move |ev| {
+                            let text = event_target_value(&ev);
+                            let mut epochs: Vec<usize> = text.split(',').filter_map(|m| m.trim().parse().ok()).filter(|m| *m >= 1).collect();
+                            epochs.sort_unstable();
+                            epochs.dedup();
+                            epochs.truncate(10);
+                            settings.update(|s| if let Schedule::Milestones { epochs: e, .. } = &mut set(s).schedule { *e = epochs });
+                        } />
+                </div>
+            </Show>
+            <Show when=move || matches!(settings.with(|s| get(s).schedule.clone()), Schedule::Step { .. } | Schedule::Milestones { .. })>
                 <Select
                     id="gamma"
                     label="γ (rate multiplier at each step)"
                     options=GAMMA_CHOICES.iter().map(|v| (*v, *v)).collect()
-                    value=Signal::derive(move || settings.with(|s| if let Schedule::Step { gamma, .. } = get(s).schedule { gamma.to_string() } else { "0.1".into() }))
-                    on_change=move |v| settings.update(|s| if let Schedule::Step { gamma, .. } = &mut set(s).schedule { *gamma = v.parse().unwrap_or(*gamma) })
+                    value=Signal::derive(move || settings.with(|s| match get(s).schedule {
+                        Schedule::Step { gamma, .. } | Schedule::Milestones { gamma, .. } => gamma.to_string(),
+                        _ => "0.1".into(),
+                    }))
+                    on_change=move |v| settings.update(|s| match &mut set(s).schedule {
+                        Schedule::Step { gamma, .. } | Schedule::Milestones { gamma, .. } => *gamma = v.parse().unwrap_or(*gamma),
+                        _ => {}
+                    })
                     disabled=running
                 />
             </Show>
+            <Slider id="warmup".into() label="Linear warm-up (epochs)".into() min=0.0 max=10.0 step=1.0
+                value=read(|t| t.warmup_epochs as f64)
+                on_change=move |v| settings.update(|s| set(s).warmup_epochs = v as usize)
+                disabled=running />
             <div class="control check">
                 <input id="augment" type="checkbox"
                     prop:checked=move || settings.with(|s| get(s).augment)

@@ -30,7 +30,7 @@ fn fail(msg: impl std::fmt::Display) -> ! {
     exit(2)
 }
 
-const USAGE: &str = "usage: lab list | lab info MODEL [--classes N] [--channels C] [--size S] | lab train CONFIG.json --out DIR [--data DIR] | lab search CONFIG.json --out DIR [--data DIR] [--final-seeds N] | lab bench [--steps N] [--batch B] [--models a,b] [--no-peer]";
+const USAGE: &str = "usage: lab list | lab info MODEL [--classes N] [--channels C] [--size S] | lab train CONFIG.json --out DIR [--data DIR] [--checkpoint-every N] [--resume CHECKPOINT.json] [--epochs N] | lab search CONFIG.json --out DIR [--data DIR] [--final-seeds N] | lab bench [--steps N] [--batch B] [--models a,b] [--no-peer]";
 
 /// `--name value` options after the positional arguments.
 struct Opts(Vec<String>);
@@ -87,8 +87,16 @@ fn main() {
             let path = args.get(1).unwrap_or_else(|| fail("train needs CONFIG.json"));
             let out = PathBuf::from(opts.get("--out").unwrap_or_else(|| fail("train needs --out DIR")));
             let text = std::fs::read_to_string(path).unwrap_or_else(|e| fail(format!("cannot read {path}: {e}")));
-            let config: ExperimentConfig =
+            let mut config: ExperimentConfig =
                 serde_json::from_str(&text).unwrap_or_else(|e| fail(format!("{path} is not an experiment config: {e}")));
+            config.checkpoint_every = opts.num("--checkpoint-every", config.checkpoint_every, 0, 1000);
+            if let Some(file) = opts.get("--resume") {
+                // The same checkpoint JSON the pipeline page downloads: a net trained here opens there.
+                let text = std::fs::read_to_string(file).unwrap_or_else(|e| fail(format!("cannot read {file}: {e}")));
+                let checkpoint = serde_json::from_str(&text).unwrap_or_else(|e| fail(format!("{file} is not a checkpoint: {e}")));
+                config.resume = Some(Box::new(checkpoint));
+            }
+            config.epochs = opts.num("--epochs", config.epochs, 1, 1000);
             let corpus = config.data.kind.is_real().then(|| load_corpus(config.data.kind, opts.get("--data")));
             train(&config, corpus.as_ref(), &out);
         }
@@ -123,6 +131,7 @@ fn train(config: &ExperimentConfig, corpus: Option<&Corpus>, out: &PathBuf) {
     let total = config.steps_total();
     let mut csv = String::from("step,epoch,loss,accuracy,lr,grad_norm,first_layer_grad,last_layer_grad\n");
     let mut losses = Vec::new();
+    let mut best = f32::MIN;
     let mut host = NativeHost::new(|e: &Event| match e {
         Event::Step(s) => {
             let (first, last) = (s.layer_grad_norms.first().unwrap_or(&f32::NAN), s.layer_grad_norms.last().unwrap_or(&f32::NAN));
@@ -137,6 +146,18 @@ fn train(config: &ExperimentConfig, corpus: Option<&Corpus>, out: &PathBuf) {
             "\repoch {}: train loss {:.4} acc {:.3} | val loss {:.4} acc {:.3}",
             e.epoch, e.train_loss, e.train_accuracy, e.val_loss, e.val_accuracy
         ),
+        Event::Checkpoint(c) => {
+            // One file per checkpoint, and the best by held-out accuracy so far.
+            let json = serde_json::to_string(c).unwrap();
+            let name = format!("checkpoint-epoch{}.json", c.epoch);
+            std::fs::write(out.join(&name), &json).unwrap_or_else(|e| fail(format!("cannot write {name}: {e}")));
+            if c.val_accuracy >= best {
+                best = c.val_accuracy;
+                std::fs::write(out.join("checkpoint-best.json"), &json)
+                    .unwrap_or_else(|e| fail(format!("cannot write the best checkpoint: {e}")));
+            }
+            eprintln!("wrote {name}");
+        }
         _ => {}
     });
     let result = block_on(run(config, corpus, &device(), &mut host));
@@ -259,6 +280,10 @@ fn bench_train(spec: &ModelSpec, steps: usize, batch: usize, device: &Device) ->
         max_steps: Some(steps + 1),
         augment: false,
         snapshots: 0,
+        warmup_epochs: 0,
+        per_class: false,
+        checkpoint_every: 0,
+        resume: None,
     };
     let (mut t1, mut tn, mut params) = (0.0, 0.0, 0);
     let mut host = NativeHost::new(|e: &Event| match e {

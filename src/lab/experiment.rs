@@ -5,13 +5,16 @@ use serde::{Deserialize, Serialize};
 use super::data::DataSpec;
 use super::model::ModelSpec;
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Schedule {
     #[default]
     Constant,
     /// Multiply the rate by `gamma` every `every` epochs (the course's StepLR).
     Step { every: usize, gamma: f64 },
+    /// Multiply the rate by `gamma` at each of these epochs (MultiStepLR; the module's ImageNet
+    /// recipe decays ×0.1 at 30, 60 and 80).
+    Milestones { epochs: Vec<usize>, gamma: f64 },
     /// Cosine annealing from the base rate to 0 over the run.
     Cosine,
 }
@@ -19,9 +22,10 @@ pub enum Schedule {
 impl Schedule {
     /// The learning rate at `step` of `total` (`epoch` is the 0-based epoch of that step).
     pub fn lr(&self, base: f64, step: usize, total: usize, epoch: usize) -> f64 {
-        match *self {
+        match self {
             Schedule::Constant => base,
-            Schedule::Step { every, gamma } => base * gamma.powi((epoch / every.max(1)) as i32),
+            Schedule::Step { every, gamma } => base * gamma.powi((epoch / (*every).max(1)) as i32),
+            Schedule::Milestones { epochs, gamma } => base * gamma.powi(epochs.iter().filter(|&&m| epoch >= m).count() as i32),
             Schedule::Cosine => base * 0.5 * (1.0 + (std::f64::consts::PI * step as f64 / total.max(1) as f64).cos()),
         }
     }
@@ -55,10 +59,78 @@ pub struct ExperimentConfig {
     /// evenly spaced steps and at the end ([`Event::Snapshot`]); 0 = none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub snapshots: usize,
+    /// Linear warm-up over this many epochs: the rate climbs from base/steps to base, then the
+    /// schedule runs over the remaining steps (a cosine anneals over what is left).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub warmup_epochs: usize,
+    /// After training: a confusion matrix and misclassified examples on the held-out split ([`Event::Classes`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub per_class: bool,
+    /// Emit a [`Checkpoint`] after every this many epochs and after the last (0 = none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub checkpoint_every: usize,
+    /// Continue from this checkpoint instead of starting afresh (same net, data, batch and seed;
+    /// `epochs` may be more than the checkpoint's run planned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<Box<Checkpoint>>,
+}
+
+/// A run's state after a whole epoch: enough to continue it exactly as if it had not stopped. The
+/// net and the optimiser (momentum) are burn's own records (`ModuleRecord` / `OptimizerRecord`
+/// bytes, base64 here so the checkpoint is one JSON file); the data order is replayed from the seed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Bumped when the layout changes; a checkpoint of another format is refused.
+    pub format: u32,
+    /// The run it belongs to (without `resume`).
+    pub config: ExperimentConfig,
+    /// Epochs completed and optimiser steps taken.
+    pub epoch: usize,
+    pub step: usize,
+    pub val_accuracy: f32,
+    /// The augmentation generator's state (the shuffle generator is replayed from the seed).
+    pub augment_rng: u64,
+    /// What the summary accumulates over the whole run.
+    pub first_loss: f32,
+    pub grad_sum: f64,
+    /// [first, last] weight layer's gradient norm per step so far.
+    pub edges: Vec<[f32; 2]>,
+    pub model: String,
+    pub optimizer: String,
+}
+
+pub const CHECKPOINT_FORMAT: u32 = 1;
+
+impl Checkpoint {
+    /// Why `config` cannot continue from this checkpoint, if it cannot.
+    pub fn mismatch(&self, config: &ExperimentConfig) -> Option<String> {
+        if self.format != CHECKPOINT_FORMAT {
+            return Some(format!("this checkpoint has format {}, this lab reads format {CHECKPOINT_FORMAT}", self.format));
+        }
+        let c = &self.config;
+        let same = c.model == config.model
+            && c.data == config.data
+            && c.batch == config.batch
+            && c.seed == config.seed
+            && c.augment == config.augment
+            && c.momentum == config.momentum;
+        if !same {
+            return Some(format!(
+                "the checkpoint is of {} ({} samples, batch {}, seed {}); this run is {} ({} samples, batch {}, seed {}): only the epochs, the rate and its schedule may change",
+                c.label, c.data.samples, c.batch, c.seed, config.label, config.data.samples, config.batch, config.seed
+            ));
+        }
+        (self.epoch >= config.epochs)
+            .then(|| format!("the checkpoint is after epoch {}: ask for more epochs than that to continue", self.epoch))
+    }
 }
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The most image data (as f32) one run may hold: a browser tab has a few GB at most.
@@ -73,6 +145,28 @@ fn default_momentum() -> f64 {
 }
 
 impl ExperimentConfig {
+    /// The learning rate of 0-based optimiser `step` when an epoch has `steps_per_epoch` steps and
+    /// the run `total`: the warm-up first, then the schedule.
+    pub fn lr_at(&self, step: usize, steps_per_epoch: usize, total: usize) -> f64 {
+        let warm = (self.warmup_epochs * steps_per_epoch).min(total);
+        if step < warm {
+            return self.lr * (step + 1) as f64 / warm as f64;
+        }
+        let epoch = step / steps_per_epoch.max(1);
+        match self.schedule {
+            // Anneal over the steps after the warm-up.
+            Schedule::Cosine => self.schedule.lr(self.lr, step - warm, total - warm, epoch),
+            _ => self.schedule.lr(self.lr, step, total, epoch),
+        }
+    }
+
+    /// The rate at every step of the run over `train_len` training samples (the page's preview).
+    pub fn lr_curve(&self, train_len: usize) -> Vec<f64> {
+        let per_epoch = train_len.div_ceil(self.batch.clamp(1, train_len.max(1))).max(1);
+        let total = self.steps_for(train_len);
+        (0..total).map(|s| self.lr_at(s, per_epoch, total)).collect()
+    }
+
     /// Optimiser steps this run will take (what progress bars and ETAs count).
     pub fn steps_total(&self) -> usize {
         self.steps_for(self.data.train_len())
@@ -118,6 +212,19 @@ impl ExperimentConfig {
         if self.snapshots > 20 {
             return Err(format!("snapshots must be 0..=20, got {}", self.snapshots));
         }
+        if self.warmup_epochs > 0 && self.warmup_epochs >= self.epochs {
+            return Err(format!("the warm-up ({} epochs) must be shorter than the run ({} epochs)", self.warmup_epochs, self.epochs));
+        }
+        match &self.schedule {
+            Schedule::Step { every: 0, .. } => return Err("a step schedule needs a step of at least 1 epoch".into()),
+            Schedule::Step { gamma, .. } | Schedule::Milestones { gamma, .. } if !(*gamma > 0.0 && *gamma <= 1.0) => {
+                return Err(format!("the decay factor γ must be in (0, 1], got {gamma}"));
+            }
+            Schedule::Milestones { epochs, .. } if epochs.len() > 10 || epochs.windows(2).any(|w| w[0] >= w[1]) => {
+                return Err("milestones must be at most 10 epochs, in increasing order".into());
+            }
+            _ => {}
+        }
         if self.batch == 0 || self.batch > 4096 {
             return Err(format!("batch must be 1..=4096, got {}", self.batch));
         }
@@ -129,6 +236,30 @@ impl ExperimentConfig {
 }
 
 impl ExperimentConfig {
+    /// A valid small run for tests to start from (`..ExperimentConfig::tiny_for_test()`).
+    #[cfg(test)]
+    pub fn tiny_for_test() -> ExperimentConfig {
+        ExperimentConfig {
+            label: "test".into(),
+            model: ModelSpec::new(crate::lab::model::Family::Cifar, 8, crate::lab::model::Skip::Identity).with_width(4),
+            data: DataSpec { kind: crate::lab::data::DataKind::Gratings, samples: 40, size: 8, channels: 1, classes: 10 },
+            epochs: 1,
+            batch: 8,
+            lr: 0.05,
+            momentum: 0.9,
+            weight_decay: 0.0,
+            schedule: Schedule::Constant,
+            seed: 1,
+            max_steps: None,
+            augment: false,
+            snapshots: 0,
+            warmup_epochs: 0,
+            per_class: false,
+            checkpoint_every: 0,
+            resume: None,
+        }
+    }
+
     /// Bytes one training step needs, estimated from the plan ([`crate::lab::model::NetSpec::memory`]:
     /// weights, gradients, momentum and the activations of a batch) plus the images held as floats.
     pub fn memory_estimate(&self) -> (crate::lab::model::spec::MemoryEstimate, u64) {
@@ -263,6 +394,10 @@ pub enum Event {
         step: usize,
         maps: Vec<super::report::FeatureMaps>,
     },
+    /// After the last step of a run that asked for it: per-class results on the held-out split.
+    Classes(super::report::ClassReport),
+    /// After every `checkpoint_every` epochs and the last: the state to continue from.
+    Checkpoint(Box<Checkpoint>),
     Failed {
         reason: String,
     },
@@ -308,6 +443,44 @@ mod tests {
     use crate::lab::model::{Family, ModelSpec, Skip};
 
     #[test]
+    fn warm_up_then_schedules_hit_their_documented_values() {
+        // 125 samples → 100 training images, batch 10: 10 steps per epoch, 10 epochs = 100 steps.
+        let mut c = ExperimentConfig {
+            data: DataSpec { kind: DataKind::Gratings, samples: 125, size: 8, channels: 1, classes: 10 },
+            epochs: 10,
+            batch: 10,
+            lr: 0.1,
+            warmup_epochs: 2,
+            schedule: Schedule::Cosine,
+            ..ExperimentConfig::tiny_for_test()
+        };
+        c.validate().unwrap();
+        let lr = c.lr_curve(100);
+        assert_eq!(lr.len(), 100);
+        let near = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        // Linear warm-up over 20 steps: 0.1/20 at the first step, the base rate at the 20th.
+        assert!(near(lr[0], 0.005) && near(lr[9], 0.05) && near(lr[19], 0.1), "{:?}", &lr[..20]);
+        // Then the cosine anneals over the 80 steps left: the base rate, half of it 40 steps on.
+        assert!(near(lr[20], 0.1) && near(lr[60], 0.05), "{} {}", lr[20], lr[60]);
+        assert!(lr[99] < 0.001 && lr[99] > 0.0);
+        // Milestones at epochs 3 and 6, γ = 0.1, after the same warm-up.
+        c.schedule = Schedule::Milestones { epochs: vec![3, 6], gamma: 0.1 };
+        let lr = c.lr_curve(100);
+        assert!(near(lr[29], 0.1) && near(lr[30], 0.01) && near(lr[59], 0.01) && near(lr[60], 0.001));
+        // Without warm-up the step schedule starts at the base rate.
+        c.warmup_epochs = 0;
+        c.schedule = Schedule::Step { every: 5, gamma: 0.5 };
+        let lr = c.lr_curve(100);
+        assert!(near(lr[0], 0.1) && near(lr[49], 0.1) && near(lr[50], 0.05));
+        // Impossible combinations say why.
+        c.warmup_epochs = 10;
+        assert!(c.validate().unwrap_err().contains("warm-up"));
+        c.warmup_epochs = 0;
+        c.schedule = Schedule::Milestones { epochs: vec![6, 3], gamma: 0.1 };
+        assert!(c.validate().unwrap_err().contains("increasing"));
+    }
+
+    #[test]
     fn runs_too_big_for_a_tab_are_refused_with_the_numbers() {
         let mut c = ExperimentConfig {
             label: "Plain-60".into(),
@@ -323,6 +496,10 @@ mod tests {
             max_steps: None,
             augment: false,
             snapshots: 0,
+            warmup_epochs: 0,
+            per_class: false,
+            checkpoint_every: 0,
+            resume: None,
         };
         let e = c.check_memory(BROWSER_MEMORY_LIMIT).unwrap_err();
         assert!(

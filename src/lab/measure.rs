@@ -13,6 +13,8 @@ use super::model::{ModelSpec, Skip};
 use super::report::{BlockAnatomy, BlockStats, ModelInfo, Seen};
 
 /// What a page asks the worker to measure.
+// One message per request: boxing the config variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "what", rename_all = "snake_case")]
 pub enum Measure {
@@ -81,6 +83,10 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 
 pub fn floats_to_base64(values: &[f32]) -> String {
     let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    bytes_to_base64(&bytes)
+}
+
+pub fn bytes_to_base64(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let n = (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
@@ -96,6 +102,14 @@ pub fn floats_to_base64(values: &[f32]) -> String {
 }
 
 pub fn base64_to_floats(text: &str) -> Result<Vec<f32>, String> {
+    let bytes = base64_to_bytes(text)?;
+    if bytes.len() % 4 != 0 {
+        return Err("saved weights are damaged (length)".into());
+    }
+    Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+}
+
+pub fn base64_to_bytes(text: &str) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::with_capacity(text.len() / 4 * 3);
     let (mut acc, mut bits) = (0u32, 0);
     for c in text.bytes().filter(|&c| c != b'=') {
@@ -107,10 +121,7 @@ pub fn base64_to_floats(text: &str) -> Result<Vec<f32>, String> {
             bytes.push((acc >> bits) as u8);
         }
     }
-    if bytes.len() % 4 != 0 {
-        return Err("saved weights are damaged (length)".into());
-    }
-    Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+    Ok(bytes)
 }
 
 #[cfg(feature = "compute")]

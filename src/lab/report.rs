@@ -168,3 +168,103 @@ mod tests {
         assert!((b.ratio() - 0.1).abs() < 1e-6);
     }
 }
+
+/// One held-out image the trained net got wrong.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Misclassified {
+    /// `[channels, size, size]` bytes for display (real sets: the raw pixels; synthetic: min-max scaled).
+    pub pixels: Vec<u8>,
+    pub label: usize,
+    pub predicted: usize,
+    /// The softmax probability of the predicted class.
+    pub confidence: f32,
+}
+
+/// Per-class results of a trained net on the held-out split.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassReport {
+    pub class_names: Vec<String>,
+    /// `confusion[true][predicted]` = images; each row sums to the class's held-out count.
+    pub confusion: Vec<Vec<u32>>,
+    pub channels: usize,
+    pub size: usize,
+    /// Up to a dozen mistakes, most confident first.
+    pub misclassified: Vec<Misclassified>,
+}
+
+impl ClassReport {
+    /// Counts from (true, predicted) pairs.
+    pub fn confusion_of(classes: usize, pairs: impl IntoIterator<Item = (usize, usize)>) -> Vec<Vec<u32>> {
+        let mut m = vec![vec![0u32; classes]; classes];
+        for (t, p) in pairs {
+            if t < classes && p < classes {
+                m[t][p] += 1;
+            }
+        }
+        m
+    }
+
+    pub fn total(&self) -> u32 {
+        self.confusion.iter().flatten().sum()
+    }
+
+    /// Correct share per class (`None` for a class with no held-out images).
+    pub fn per_class_accuracy(&self) -> Vec<Option<f32>> {
+        self.confusion
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let n: u32 = row.iter().sum();
+                (n > 0).then(|| row[i] as f32 / n as f32)
+            })
+            .collect()
+    }
+
+    /// Each row divided by its total: where a class's images went.
+    pub fn row_normalised(&self) -> Vec<Vec<f32>> {
+        self.confusion
+            .iter()
+            .map(|row| {
+                let n: u32 = row.iter().sum();
+                row.iter().map(|&c| if n > 0 { c as f32 / n as f32 } else { 0.0 }).collect()
+            })
+            .collect()
+    }
+
+    /// The `n` largest off-diagonal cells: (true, predicted, count), largest first.
+    pub fn most_confused(&self, n: usize) -> Vec<(usize, usize, u32)> {
+        let mut cells: Vec<(usize, usize, u32)> = self
+            .confusion
+            .iter()
+            .enumerate()
+            .flat_map(|(t, row)| row.iter().enumerate().filter(move |&(p, &c)| p != t && c > 0).map(move |(p, &c)| (t, p, c)))
+            .collect();
+        cells.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+        cells.truncate(n);
+        cells
+    }
+}
+
+#[cfg(test)]
+mod class_tests {
+    use super::*;
+
+    #[test]
+    fn confusion_rows_sum_to_class_counts_and_pairs_rank() {
+        // 3 classes: class 0 has 4 images (1 → class 2), class 1 has 2 (both right), class 2 has 3 (2 → class 0).
+        let pairs = [(0, 0), (0, 0), (0, 0), (0, 2), (1, 1), (1, 1), (2, 0), (2, 0), (2, 2)];
+        let r = ClassReport {
+            class_names: vec!["a".into(), "b".into(), "c".into()],
+            confusion: ClassReport::confusion_of(3, pairs),
+            channels: 1,
+            size: 2,
+            misclassified: vec![],
+        };
+        let rows: Vec<u32> = r.confusion.iter().map(|row| row.iter().sum()).collect();
+        assert_eq!(rows, vec![4, 2, 3]);
+        assert_eq!(r.total(), 9);
+        assert_eq!(r.per_class_accuracy(), vec![Some(0.75), Some(1.0), Some(1.0 / 3.0)]);
+        assert_eq!(r.most_confused(5), vec![(2, 0, 2), (0, 2, 1)]);
+        assert_eq!(r.row_normalised()[2], vec![2.0 / 3.0, 0.0, 1.0 / 3.0]);
+    }
+}

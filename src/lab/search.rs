@@ -390,6 +390,10 @@ mod tests {
                 max_steps: None,
                 augment: false,
                 snapshots: 0,
+                warmup_epochs: 0,
+                per_class: false,
+                checkpoint_every: 0,
+                resume: None,
             },
         }
     }

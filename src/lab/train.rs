@@ -11,13 +11,16 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, SgdConfig};
 use burn::prelude::*;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
 
 use super::data::{Augment, Corpus, Dataset};
-use super::experiment::{EpochStats, Event, ExperimentConfig, RunError, StepStats, Summary};
+use super::experiment::{Checkpoint, EpochStats, Event, ExperimentConfig, RunError, StepStats, Summary, CHECKPOINT_FORMAT};
 use super::gradients::{first_last_ratio, When};
 use super::model::Net;
 use super::model::Skip;
 use super::probes::{count_params, feature_maps, grad_squares, layer_names, read_floats, skip_weights};
+use super::report::{ClassReport, Misclassified};
 use super::rng::Rng;
 
 /// Where a run reports to, and how it learns it should stop.
@@ -65,6 +68,10 @@ pub async fn train_model(
     let ad = device.clone().autodiff();
     ad.seed(config.seed);
     let spec = config.model.resolve(data.channels, data.classes);
+    let resume = config.resume.as_deref();
+    if let Some(problem) = resume.and_then(|c| c.mismatch(config)) {
+        return Err(RunError::Invalid(problem));
+    }
     let mut model = Net::new(&spec, &ad);
     let params = count_params(&model);
     let layers = layer_names(&model);
@@ -73,6 +80,22 @@ pub async fn train_model(
         .with_momentum((config.momentum > 0.0).then(|| MomentumConfig::new().with_momentum(config.momentum)))
         .with_weight_decay((config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32)))
         .init();
+    if let Some(c) = resume {
+        // burn's own records: the weights (with their parameter ids) first, then the optimiser's
+        // per-parameter state keyed by those ids.
+        let damaged = |what: &str, e: String| RunError::Invalid(format!("the checkpoint's {what} is damaged: {e}"));
+        let bytes = |text: &str, what: &str| super::measure::base64_to_bytes(text).map(Bytes::from_bytes_vec).map_err(|e| damaged(what, e));
+        let record = ModuleRecord::from_bytes(bytes(&c.model, "network")?).map_err(|e| damaged("network", format!("{e:?}")))?;
+        model = model.try_load_record(record).map_err(|e| damaged("network", format!("{e:?}")))?;
+        // burn rebuilds optimiser state on its default device, which in the browser worker is the
+        // WebGPU one: uninitialised when the run is on the CPU there. Then the momentum starts
+        // again from zero (the page says so); everywhere else it is restored exactly.
+        if momentum_restorable(device) {
+            optim = optim.from_bytes(bytes(&c.optimizer, "optimiser state")?).map_err(|e| damaged("optimiser state", format!("{e:?}")))?;
+        } else {
+            bytes(&c.optimizer, "optimiser state")?;
+        }
+    }
     let loss_fn = CrossEntropyLossConfig::new().init(&ad);
 
     let batch = config.batch.min(data.train_len).max(1);
@@ -88,6 +111,16 @@ pub async fn train_model(
     let mut grad_sum = 0f64;
     // [first, last] weight layer's gradient norm per step, for the robust summaries.
     let mut edges: Vec<Vec<f32>> = Vec::new();
+    let start_epoch = resume.map_or(0, |c| c.epoch);
+    if let Some(c) = resume {
+        // The epochs already run reshuffled the order once each: replay those shuffles.
+        for _ in 0..c.epoch {
+            rng.shuffle(&mut order);
+        }
+        aug_rng = Rng::from_state(c.augment_rng);
+        (step, first_loss, grad_sum) = (c.step, c.first_loss, c.grad_sum);
+        edges = c.edges.iter().map(|e| e.to_vec()).collect();
+    }
     let mut last_epoch: Option<EpochStats> = None;
     let mut step_times: Vec<f64> = Vec::new();
 
@@ -112,7 +145,7 @@ pub async fn train_model(
         host.emit(Event::Snapshot { step: 0, maps: feature_maps(&model, x.clone(), &stage_ends).await? });
     }
 
-    'epochs: for epoch in 0..config.epochs {
+    'epochs: for epoch in start_epoch..config.epochs {
         rng.shuffle(&mut order);
         let (mut loss_acc, mut correct_acc, mut seen) = (0f64, 0f64, 0usize);
         for chunk in order.chunks(batch) {
@@ -133,7 +166,7 @@ pub async fn train_model(
             let correct = logits.argmax(1).reshape([chunk.len()]).equal(y).int().sum().float();
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             let squares = grad_squares(&model, &grads);
-            let lr = config.schedule.lr(config.lr, step, total, epoch);
+            let lr = config.lr_at(step, steps_per_epoch, total);
             model = optim.step(lr, model, grads);
 
             // One read for everything this step measured.
@@ -188,6 +221,29 @@ pub async fn train_model(
             val_accuracy,
         };
         host.emit(Event::Epoch(e.clone()));
+        let every = config.checkpoint_every;
+        // burn's records read tensors synchronously, which a GPU in the browser cannot do: there,
+        // checkpoints are kept on the CPU backend only (the page says so).
+        let can_record = cfg!(not(target_arch = "wasm32")) || *device == Device::flex();
+        if every > 0 && can_record && ((epoch + 1) % every == 0 || epoch + 1 == config.epochs) {
+            let record = |r: Result<Bytes, burn::store::RecordError>| {
+                r.map(|b| super::measure::bytes_to_base64(&b))
+                    .map_err(|e| RunError::Backend(format!("cannot record the checkpoint: {e:?}")))
+            };
+            host.emit(Event::Checkpoint(Box::new(Checkpoint {
+                format: CHECKPOINT_FORMAT,
+                config: ExperimentConfig { resume: None, ..config.clone() },
+                epoch: epoch + 1,
+                step,
+                val_accuracy: e.val_accuracy,
+                augment_rng: aug_rng.state(),
+                first_loss,
+                grad_sum,
+                edges: edges.iter().map(|v| [v[0], v[1]]).collect(),
+                model: record(model.clone().into_record().into_bytes())?,
+                optimizer: record(optim.into_bytes())?,
+            })));
+        }
         last_epoch = Some(e);
     }
     // A run capped mid-epoch still reports held-out numbers.
@@ -224,8 +280,53 @@ pub async fn train_model(
         let (x, _) = to_tensors(data, data.gather(&idx), &device.clone().inner());
         host.emit(Event::Skips(skip_weights(&model.valid(), x).await?));
     }
+    if config.per_class && data.len() > data.train_len {
+        host.emit(Event::Classes(class_report(&model, data, batch, device).await?));
+    }
     host.emit(Event::Done(summary.clone()));
     Ok((summary, model.valid()))
+}
+
+/// The trained net's predictions on every held-out image: the confusion matrix and the dozen most
+/// confident mistakes (one read per batch).
+pub async fn class_report(model: &Net, data: &Dataset, batch: usize, device: &Device) -> Result<ClassReport, RunError> {
+    let valid = model.valid();
+    let plain = device.clone().inner();
+    let idx: Vec<usize> = (data.train_len..data.len()).collect();
+    let (mut pairs, mut wrong) = (Vec::with_capacity(idx.len()), Vec::new());
+    for chunk in idx.chunks(batch.max(1)) {
+        let (x, y) = to_tensors(data, data.gather(chunk), &plain);
+        let probs = burn::tensor::activation::softmax(valid.forward(x), 1); // [b, classes]
+        let predicted = probs.clone().argmax(1).float().reshape([chunk.len()]);
+        let confidence = probs.max_dim(1).reshape([chunk.len()]);
+        let v = read_floats(Tensor::cat(vec![predicted, confidence, y.float()], 0)).await?;
+        let n = chunk.len();
+        for (k, &i) in chunk.iter().enumerate() {
+            let (p, c, t) = (v[k] as usize, v[n + k], v[2 * n + k] as usize);
+            pairs.push((t, p));
+            if p != t {
+                wrong.push((c, i, t, p));
+            }
+        }
+    }
+    wrong.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let misclassified = wrong
+        .into_iter()
+        .take(12)
+        .map(|(confidence, i, label, predicted)| Misclassified { pixels: data.display_pixels(i), label, predicted, confidence })
+        .collect();
+    Ok(ClassReport {
+        class_names: data.class_names.clone(),
+        confusion: ClassReport::confusion_of(data.classes, pairs),
+        channels: data.channels,
+        size: data.size,
+        misclassified,
+    })
+}
+
+/// Whether a checkpoint's optimiser state can be loaded for a run on `device` (see [`train_model`]).
+pub fn momentum_restorable(device: &Device) -> bool {
+    cfg!(not(target_arch = "wasm32")) || *device != Device::flex()
 }
 
 /// The middle value (0 for none).

@@ -109,8 +109,8 @@ page_table! {
         "Loss landscapes of a plain net and its ResNet twin, gradient flow through depth, feature evolution, the network drawn.",
         built(super::visualise::Visualise, views::visualise::VisualisePage);
     "Module", "A practical training pipeline",
-        "Augmentation, schedules, checkpoints and per-class accuracy on real data.",
-        soon("pipeline");
+        "Real data, augmentation, learning-rate schedules with warm-up, long runs, and accuracy per class with the confusion matrix.",
+        built(super::pipeline::Pipeline, views::pipeline::PipelinePage);
 }
 
 pub fn find(slug: &str) -> Option<&'static Card> {

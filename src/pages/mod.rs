@@ -18,6 +18,7 @@ pub mod part4;
 pub mod part5;
 pub mod part6;
 pub mod part7;
+pub mod pipeline;
 pub mod query;
 pub mod readouts;
 pub mod run_view;

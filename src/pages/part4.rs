@@ -16,6 +16,8 @@ pub struct Part4 {
     pub depth: usize,
     pub width: usize,
     pub residual: bool,
+    /// The notebook's Part 4 net instead: ResNet-18 (in its 32-px form: 3×3 stem, no max-pool) at `width`.
+    pub resnet18: bool,
     pub train: Training,
 }
 
@@ -25,6 +27,7 @@ impl Default for Part4 {
             depth: 20,
             width: 16,
             residual: true,
+            resnet18: false,
             train: Training {
                 data: DataKind::FashionMnist,
                 samples: 1000,
@@ -44,20 +47,31 @@ impl PageState for Part4 {
     const SLUG: &'static str = "part4";
 
     fn read(q: &mut Query, d: &Part4) -> Part4 {
+        let resnet18 = q.choice(
+            "net",
+            d.resnet18,
+            |s| match s {
+                "cifar" => Some(false),
+                "resnet18" => Some(true),
+                _ => None,
+            },
+            "cifar, resnet18",
+        );
         Part4 {
-            depth: q.depth("depth", d.depth, 6, 8, 110),
+            depth: if resnet18 { d.depth } else { q.depth("depth", d.depth, 6, 8, 110) },
             width: q.int("width", d.width, 2, 64),
             residual: q.residual(d.residual),
+            resnet18,
             train: Training::from_query(q, &d.train),
         }
     }
 
     fn pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = vec![
-            ("depth", self.depth.to_string()),
-            ("width", self.width.to_string()),
-            ("skip", if self.residual { "residual" } else { "plain" }.into()),
-        ];
+        let mut pairs = vec![("net", if self.resnet18 { "resnet18" } else { "cifar" }.to_string())];
+        if !self.resnet18 {
+            pairs.push(("depth", self.depth.to_string()));
+        }
+        pairs.extend([("width", self.width.to_string()), ("skip", if self.residual { "residual" } else { "plain" }.into())]);
         pairs.extend(self.train.pairs());
         pairs
     }
@@ -65,6 +79,11 @@ impl PageState for Part4 {
 
 impl Part4 {
     pub fn config(&self) -> ExperimentConfig {
+        if self.resnet18 {
+            let mut m = ModelSpec::from_name("resnet18-cifar").expect("a catalogue name").with_width(self.width);
+            m.skip = if self.residual { Skip::Projection } else { Skip::None };
+            return self.train.config(m);
+        }
         let skip = if self.residual { Skip::Identity } else { Skip::None };
         self.train.config(ModelSpec::new(Family::Cifar, self.depth, skip).with_width(self.width))
     }
@@ -119,6 +138,17 @@ pub fn readout(s: &Series) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_notebooks_resnet18_is_offered() {
+        let p = Part4 { resnet18: true, width: 64, ..Part4::default() };
+        assert_eq!(Part4::from_query(&p.to_query()), (p.clone(), vec![]));
+        let c = p.config();
+        assert_eq!(c.label, "ResNet-18 (3×3 stem)");
+        // torchvision's ResNet-18 with a 3×3 one-channel stem and 10 classes: 11,181,642 − 9,408 + 576.
+        assert_eq!(c.model.resolve(1, 10).params(), 11_172_810);
+        c.validate().unwrap();
+    }
 
     #[test]
     fn url_round_trip_and_config() {

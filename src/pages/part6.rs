@@ -14,7 +14,8 @@ pub const DEPTH_MAX: usize = 110;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Part6 {
-    /// `Cifar` (He et al.'s 6n+2 nets) or `PlainDeepNet` (the notebook's PlainDeepNet, 4n+2).
+    /// `Cifar` (He et al.'s 6n+2 nets), `PlainDeepNet` (the notebook's PlainDeepNet, 4n+2, and its
+    /// residual twin) or `Imagenet`: the notebook's own pair, ResNet-18 against PlainDeepNet.
     pub family: Family,
     pub depth: usize,
     pub width: usize,
@@ -63,12 +64,14 @@ impl PageState for Part6 {
             |s| match s {
                 "cifar" => Some(Family::Cifar),
                 "plaindeep" => Some(Family::PlainDeepNet),
+                "notebook" => Some(Family::Imagenet),
                 _ => None,
             },
-            "cifar, plaindeep",
+            "cifar, plaindeep, notebook",
         );
         let (step, min) = depth_rule(family);
-        let depth = q.depth("depth", d.depth, step, min, DEPTH_MAX);
+        // The notebook's pair has fixed depths (18 and 6).
+        let depth = if family == Family::Imagenet { 18 } else { q.depth("depth", d.depth, step, min, DEPTH_MAX) };
         Part6 {
             family,
             depth,
@@ -88,20 +91,31 @@ impl PageState for Part6 {
     }
 
     fn pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = vec![
-            ("family", if self.family == Family::PlainDeepNet { "plaindeep" } else { "cifar" }.into()),
-            ("depth", self.depth.to_string()),
-            ("width", self.width.to_string()),
-            ("skip", self.skip.name().into()),
-        ];
+        let family = match self.family {
+            Family::PlainDeepNet => "plaindeep",
+            Family::Imagenet => "notebook",
+            _ => "cifar",
+        };
+        let mut pairs = vec![("family", family.into())];
+        if self.family != Family::Imagenet {
+            pairs.push(("depth", self.depth.to_string()));
+        }
+        pairs.extend([("width", self.width.to_string()), ("skip", self.skip.name().into())]);
         pairs.extend(self.train.pairs());
         pairs
     }
 }
 
 impl Part6 {
-    /// The plain net and its residual twin: identical but for the shortcuts.
+    /// The plain net and its residual twin: identical but for the shortcuts. The notebook's pair
+    /// differs in depth too: its PlainDeepNet (4 convs) against ResNet-18 (projection shortcuts, as
+    /// the notebook's), at one width.
     pub fn configs(&self) -> Vec<ExperimentConfig> {
+        if self.family == Family::Imagenet {
+            let plain = ModelSpec::new(Family::PlainDeepNet, 6, Skip::None).with_width(self.width);
+            let resnet = ModelSpec::new(Family::Imagenet, 18, Skip::Projection).with_width(self.width);
+            return [plain, resnet].into_iter().map(|m| self.train.config(m)).collect();
+        }
         [Skip::None, self.skip]
             .into_iter()
             .map(|skip| self.train.config(ModelSpec::new(self.family, self.depth, skip).with_width(self.width)))
@@ -163,6 +177,13 @@ mod tests {
         c.iter().for_each(|c| c.validate().unwrap());
         let c = Part6 { family: Family::PlainDeepNet, depth: 6, ..Part6::default() }.configs();
         assert_eq!(c[0].label, "PlainDeepNet-6");
+        // The notebook's own pair, at the page's width.
+        let p = Part6 { family: Family::Imagenet, depth: 18, width: 64, ..Part6::default() };
+        assert_eq!(Part6::from_query(&p.to_query()), (p.clone(), vec![]));
+        let c = p.configs();
+        assert_eq!((c[0].label.as_str(), c[1].label.as_str()), ("PlainDeepNet-6", "ResNet-18"));
+        assert_eq!(c[1].model.resolve(3, 10).params(), 11_181_642, "torchvision's ResNet-18 with 10 classes");
+        assert_eq!(c[0].model.resolve(3, 10).params(), 306_506, "the notebook's PlainDeepNet");
     }
 
     fn done(label: &str, loss: f32, ratio: f32) -> Series {

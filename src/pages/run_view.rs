@@ -32,6 +32,10 @@ pub struct Series {
     pub skips: Option<crate::lab::report::SkipWeights>,
     /// (step, feature maps after each stage) of one fixed image, when the run takes snapshots.
     pub snapshots: Vec<(usize, Vec<crate::lab::report::FeatureMaps>)>,
+    /// (step, learning rate) as the run applied it.
+    pub lrs: Vec<(f32, f32)>,
+    /// Per-class results on the held-out split, when the run asked for them.
+    pub classes: Option<crate::lab::report::ClassReport>,
 }
 
 impl Series {
@@ -131,6 +135,7 @@ impl RunView {
                     Event::Step(st) => {
                         s.losses.push((st.step as f32, st.loss));
                         s.grad_norms.push((st.step as f32, st.grad_norm));
+                        s.lrs.push((st.step as f32, st.lr as f32));
                         s.layer_grads.push(st.layer_grad_norms.clone());
                         self.done_steps += 1;
                     }
@@ -138,6 +143,9 @@ impl RunView {
                     Event::Done(summary) => s.summary = Some(summary.clone()),
                     Event::Skips(w) => s.skips = Some(w.clone()),
                     Event::Snapshot { step, maps } => s.snapshots.push((*step, maps.clone())),
+                    Event::Classes(report) => s.classes = Some(report.clone()),
+                    // Kept by the page that asked for them, not in the curves.
+                    Event::Checkpoint(_) => {}
                     Event::Failed { reason } => s.failed = Some(reason.clone()),
                 }
             }

@@ -22,8 +22,10 @@ pub struct Training {
     pub momentum: f64,
     /// L2 weight decay added to every gradient.
     pub weight_decay: f64,
-    /// Constant, ×γ every k epochs (the course's StepLR), or cosine.
+    /// Constant, ×γ every k epochs (the course's StepLR), ×γ at milestones, or cosine.
     pub schedule: Schedule,
+    /// Linear warm-up epochs before the schedule (0 = none).
+    pub warmup_epochs: usize,
 }
 
 impl Default for Training {
@@ -41,11 +43,13 @@ impl Default for Training {
             momentum: 0.9,
             weight_decay: 0.0,
             schedule: Schedule::Constant,
+            warmup_epochs: 0,
         }
     }
 }
 
 pub const SAMPLES_MAX: usize = 20_000;
+pub const EPOCHS_MAX: usize = 50;
 pub const LR_CHOICES: [&str; 8] = ["0.001", "0.003", "0.01", "0.02", "0.05", "0.1", "0.3", "1"];
 pub const MOMENTUM_CHOICES: [&str; 5] = ["0", "0.5", "0.8", "0.9", "0.95"];
 pub const WD_CHOICES: [&str; 5] = ["0", "0.00001", "0.0001", "0.0005", "0.001"];
@@ -54,11 +58,16 @@ pub const GAMMA_CHOICES: [&str; 4] = ["0.1", "0.2", "0.5", "0.9"];
 impl Training {
     /// Reads the shared keys; `d` gives the page's defaults.
     pub fn from_query(q: &mut Query, d: &Training) -> Training {
+        Training::from_query_within(q, d, SAMPLES_MAX, EPOCHS_MAX)
+    }
+
+    /// [`Training::from_query`] with a page's own caps on samples and epochs (the pipeline's long runs).
+    pub fn from_query_within(q: &mut Query, d: &Training, samples_max: usize, epochs_max: usize) -> Training {
         Training {
             data: q.choice("data", d.data, DataKind::parse, &super::data::accepted_kinds()),
-            samples: q.int("samples", d.samples, 40, SAMPLES_MAX),
+            samples: q.int("samples", d.samples, 40, samples_max),
             size: q.int("size", d.size, 8, 32),
-            epochs: q.int("epochs", d.epochs, 1, 50),
+            epochs: q.int("epochs", d.epochs, 1, epochs_max),
             batch: q.int("batch", d.batch, 4, 256),
             lr: q.float("lr", d.lr, 1e-4, 1.0),
             augment: q.choice(
@@ -74,7 +83,8 @@ impl Training {
             seed: q.int("seed", d.seed as usize, 0, 1_000_000) as u64,
             momentum: q.float("momentum", d.momentum, 0.0, 0.99),
             weight_decay: q.float("wd", d.weight_decay, 0.0, 0.1),
-            schedule: read_schedule(q, d.schedule),
+            schedule: read_schedule(q, &d.schedule),
+            warmup_epochs: q.int("warmup", d.warmup_epochs, 0, 50),
         }
     }
 
@@ -91,12 +101,21 @@ impl Training {
             ("momentum", self.momentum.to_string()),
             ("wd", self.weight_decay.to_string()),
         ];
-        match self.schedule {
+        match &self.schedule {
             Schedule::Constant => pairs.push(("schedule", "constant".into())),
             Schedule::Cosine => pairs.push(("schedule", "cosine".into())),
             Schedule::Step { every, gamma } => {
                 pairs.extend([("schedule", "step".into()), ("step_every", every.to_string()), ("gamma", gamma.to_string())])
             }
+            Schedule::Milestones { epochs, gamma } => pairs.extend([
+                ("schedule", "milestones".into()),
+                ("milestones", epochs.iter().map(usize::to_string).collect::<Vec<_>>().join("_")),
+                ("gamma", gamma.to_string()),
+            ]),
+        }
+        // Only when set: every other page's URL stays as it was.
+        if self.warmup_epochs > 0 {
+            pairs.push(("warmup", self.warmup_epochs.to_string()));
         }
         pairs
     }
@@ -128,34 +147,60 @@ impl Training {
             lr: self.lr,
             momentum: self.momentum,
             weight_decay: self.weight_decay,
-            schedule: self.schedule,
+            schedule: self.schedule.clone(),
             seed: self.seed,
             max_steps: None,
             augment: self.augment,
             snapshots: 0,
+            warmup_epochs: self.warmup_epochs,
+            per_class: false,
+            checkpoint_every: 0,
+            resume: None,
         }
     }
 }
 
-/// `schedule=constant|step|cosine`, with `step_every` (epochs) and `gamma` for the step schedule.
-fn read_schedule(q: &mut Query, d: Schedule) -> Schedule {
-    let (d_every, d_gamma) = match d {
-        Schedule::Step { every, gamma } => (every, gamma),
-        _ => (5, 0.1),
+/// `schedule=constant|step|milestones|cosine`, with `step_every` (epochs) and `gamma` for the step
+/// schedule, `milestones=30_60_80` and `gamma` for milestones.
+fn read_schedule(q: &mut Query, d: &Schedule) -> Schedule {
+    let (d_every, d_gamma, d_milestones) = match d {
+        Schedule::Step { every, gamma } => (*every, *gamma, vec![]),
+        Schedule::Milestones { epochs, gamma } => (5, *gamma, epochs.clone()),
+        _ => (5, 0.1, vec![]),
     };
+    let kinds = ["constant", "step", "cosine", "milestones"];
     let kind = q.choice(
         "schedule",
         match d {
             Schedule::Constant => 0,
             Schedule::Step { .. } => 1,
             Schedule::Cosine => 2,
+            Schedule::Milestones { .. } => 3,
         },
-        |s| ["constant", "step", "cosine"].iter().position(|k| *k == s),
-        "constant, step, cosine",
+        |s| kinds.iter().position(|k| *k == s),
+        &kinds.join(", "),
     );
     match kind {
         1 => Schedule::Step { every: q.int("step_every", d_every, 1, 50), gamma: q.float("gamma", d_gamma, 0.01, 1.0) },
         2 => Schedule::Cosine,
+        3 => {
+            let epochs = match q.raw("milestones").map(str::to_string) {
+                None => d_milestones,
+                Some(raw) => {
+                    let mut parsed: Vec<usize> = raw.split('_').filter_map(|m| m.parse().ok()).filter(|m| (1..=1000).contains(m)).collect();
+                    parsed.sort_unstable();
+                    parsed.dedup();
+                    parsed.truncate(10);
+                    if parsed.len() != raw.split('_').count() {
+                        q.notes.push(format!(
+                            "milestones: '{raw}' should be increasing epochs 1..=1000 joined by _, at most 10; using {parsed:?}"
+                        ));
+                    }
+                    parsed
+                }
+            };
+            Schedule::Milestones { epochs, gamma: q.float("gamma", d_gamma, 0.01, 1.0) }
+        }
         _ => Schedule::Constant,
     }
 }
@@ -175,6 +220,7 @@ mod tests {
             momentum: 0.5,
             weight_decay: 5e-4,
             schedule: Schedule::Step { every: 3, gamma: 0.5 },
+            warmup_epochs: 2,
             ..d.clone()
         };
         let q = super::super::query::encode_pairs(&t.pairs());

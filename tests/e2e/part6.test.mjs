@@ -36,3 +36,20 @@ test('Part 6 trains a plain net and its residual twin on the same data and overl
   await screenshot(page, 'part6');
   assert.deepEqual(page.errors, []);
 });
+
+test("Part 6 offers the notebook's own pair: ResNet-18 against PlainDeepNet, with their exact parameter counts", async () => {
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=part6&family=cifar&width=64&samples=80&size=16&epochs=1&batch=16&backend=cpu`);
+  await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  await page.selectOption('#family', 'notebook');
+  await page.waitForFunction(() => location.search.includes('family=notebook') && !location.search.includes('depth='));
+  assert.equal(await page.isDisabled('#depth'), true, 'the pair has fixed depths');
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 240_000 });
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'done', await page.textContent('.progress-text'));
+  const d = await page.$$eval('[data-testid=details] li', (lis) => lis.map((li) => ({ ...li.dataset })));
+  assert.deepEqual(d.map((s) => s.series), ['PlainDeepNet-6', 'ResNet-18']);
+  // Built in the worker: the notebook's PlainDeepNet(10) and torchvision's resnet18(num_classes=10).
+  assert.deepEqual(d.map((s) => s.params), ['306506', '11181642']);
+  assert.deepEqual(page.errors, []);
+});

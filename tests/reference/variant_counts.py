@@ -107,7 +107,14 @@ def se_resnet(depth, classes=1000, r=16):
     return m
 
 
+def cifar_stem(m):
+    m.conv1, m.maxpool = nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.Identity()
+    return m
+
+
 for name, m in [
+    ("resnet18-cifar", cifar_stem(tv.resnet18(num_classes=10))), ("resnet34-cifar", cifar_stem(tv.resnet34(num_classes=10))),
+    ("resnet50-cifar", cifar_stem(tv.resnet50(num_classes=10))),
     ("wide_resnet50_2", tv.wide_resnet50_2()), ("wide_resnet101_2", tv.wide_resnet101_2()),
     ("resnext50_32x4d", tv.resnext50_32x4d()), ("resnext101_32x8d", tv.resnext101_32x8d()),
     ("resnext101_64x4d", tv.resnext101_64x4d()),

@@ -253,6 +253,20 @@ impl Dataset {
         }
     }
 
+    /// Sample `i` as bytes for display: a real set's own pixels; a synthetic image min-max scaled.
+    pub fn display_pixels(&self, i: usize) -> Vec<u8> {
+        let n = self.image_len();
+        match &self.pixels {
+            Pixels::U8 { data, .. } => data[i * n..(i + 1) * n].to_vec(),
+            Pixels::F32(v) => {
+                let img = &v[i * n..(i + 1) * n];
+                let (lo, hi) = img.iter().fold((f32::MAX, f32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+                let span = (hi - lo).max(1e-6);
+                img.iter().map(|&x| ((x - lo) / span * 255.0).round() as u8).collect()
+            }
+        }
+    }
+
     /// Copies the samples at `idx` into one batch: (pixels `[b, c, h, w]`, labels `[b]`).
     pub fn gather(&self, idx: &[usize]) -> (Vec<f32>, Vec<i64>) {
         let mut pixels = Vec::with_capacity(idx.len() * self.image_len());

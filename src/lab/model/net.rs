@@ -271,6 +271,15 @@ mod tests {
         assert_eq!(plan("resnext29-16x64d", 10), 68_155_210);
         assert_eq!(plan("densenet-bc-250-24", 10), 15_324_406);
         assert_eq!(plan("densenet-bc-190-40", 10), 25_624_430);
+        // ResNet-18/34/50 adapted to 32 px (3×3 stem, no max-pool), as CIFAR code writes them:
+        // torchvision's with conv1 = 3×3 and 10 classes.
+        assert_eq!(params("resnet18-cifar", 10), 11_173_962);
+        assert_eq!(plan("resnet34-cifar", 10), 21_282_122);
+        assert_eq!(plan("resnet50-cifar", 10), 23_520_842);
+        let net = Net::new(&ModelSpec::from_name("resnet18-cifar").unwrap().with_width(8).resolve(3, 10), &Device::flex());
+        let mut taps = Vec::new();
+        let _ = net.forward_tapped(Tensor::zeros([1, 3, 32, 32], &Device::flex()), Some(&mut taps));
+        assert_eq!(taps[0].output.dims(), [1, 8, 32, 32], "no stride-2 stem, no max-pool: the first stage sees 32 px");
     }
 
     /// Small versions of every variant, for build-and-run tests.
@@ -327,6 +336,7 @@ mod tests {
             "se-resnet20",
             "se_resnet50-r8",
             "preresnet164",
+            "resnet18-cifar",
         ] {
             let m = ModelSpec::from_name(name).unwrap();
             assert_eq!(m.name(), name);

@@ -319,6 +319,10 @@ pub struct ModelSpec {
     /// variant, so `skip` only matters for `Variant::Resnet`.
     #[serde(default, skip_serializing_if = "Variant::is_resnet")]
     pub variant: Variant,
+    /// An ImageNet ResNet with a 3×3 stride-1 stem and no max-pool, as CIFAR code adapts ResNet-18/34/50
+    /// to 32 px images (`resnet18-cifar`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cifar_stem: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -377,7 +381,18 @@ impl ModelSpec {
             Family::Imagenet | Family::PlainDeepNet | Family::PlainConvNet => 64,
             _ => 16,
         };
-        ModelSpec { family, depth, width, skip, preact: false, act: Act::Relu, bottleneck: false, pattern: None, variant: Variant::Resnet }
+        ModelSpec {
+            family,
+            depth,
+            width,
+            skip,
+            preact: false,
+            act: Act::Relu,
+            bottleneck: false,
+            pattern: None,
+            variant: Variant::Resnet,
+            cifar_stem: false,
+        }
     }
 
     /// Residual blocks per stage of a CIFAR-layout net: 6n+2 layers with basic blocks; 9n+2 for
@@ -420,7 +435,8 @@ impl ModelSpec {
             (_, _, true) => "preresnet",
             _ => "resnet",
         };
-        format!("{prefix}{}", self.depth)
+        let stem = if self.cifar_stem { "-cifar" } else { "" };
+        format!("{prefix}{}{stem}", self.depth)
     }
 
     /// The compact text form of a patterned net, e.g. `resnet20:I,I,-,W,A,I,I,I,I` (what the URL, the
@@ -444,6 +460,14 @@ impl ModelSpec {
         let lower = name.to_ascii_lowercase();
         if let Some(variant) = variant_from_name(&lower) {
             return variant.map_err(|e| format!("'{name}': {e}"))?.checked();
+        }
+        if let Some(base) = lower.strip_suffix("-cifar") {
+            let mut spec = ModelSpec::from_name(base)?;
+            if spec.family != Family::Imagenet || !spec.variant.is_resnet() {
+                return Err(format!("'{name}': -cifar adapts an ImageNet ResNet (18, 34, 50, 101, 152) to 32 px images"));
+            }
+            spec.cifar_stem = true;
+            return spec.checked();
         }
         let (prefix, digits) = lower.split_at(lower.find(|c: char| c.is_ascii_digit()).unwrap_or(lower.len()));
         let depth: usize = digits.parse().map_err(|_| unknown_model(name))?;
@@ -643,6 +667,7 @@ impl ModelSpec {
             (_, _) if self.preact => format!("PreResNet-{}", self.depth),
             (_, _) => format!("ResNet-{}", self.depth),
         };
+        let base = if self.cifar_stem { format!("{base} (3×3 stem)") } else { base };
         if let Some(p) = &self.pattern {
             return format!("{base} [{p}]");
         }
@@ -699,7 +724,7 @@ impl ModelSpec {
                     _ => (BlockKind::Bottleneck, [3, 8, 36, 3]),
                 };
                 let stages = counts.iter().enumerate().map(|(i, &b)| stage(w << i, inner(w << i), b, i)).collect();
-                (Stem::Large { width: w }, stages, block)
+                (if self.cifar_stem { Stem::Small { width: w } } else { Stem::Large { width: w } }, stages, block)
             }
             (Family::Stack, _) => {
                 let blocks = (self.depth - 2) / 2;
@@ -1093,6 +1118,9 @@ pub fn catalogue() -> Vec<&'static str> {
         "plainconv20",
         "plainconv56",
         "resconv20",
+        "resnet18-cifar",
+        "resnet34-cifar",
+        "resnet50-cifar",
         "preresnet164",
         "preresnet1001",
         "wrn-16-4",
