@@ -34,21 +34,9 @@ pub fn VariantsPage() -> impl IntoView {
     let draft_spec = Signal::derive(move || draft.with(Draft::spec));
     // The settings the finished runs were started with: the table pairs runs with these.
     let ran = RwSignal::new(None::<Variants>);
-    let rows = Signal::derive(move || {
-        let view = runs.view.get();
-        ran.with(|r| r.as_ref().map(|s| tradeoffs(s, &view.series)).unwrap_or_default())
-    });
-    let acc_lines = Signal::derive(move || {
-        runs.view.with(|r| {
-            r.series
-                .iter()
-                .map(|s| Line {
-                    label: s.label.clone(),
-                    points: s.epochs.iter().map(|e| (e.epoch as f32, e.val_accuracy * 100.0)).collect(),
-                })
-                .collect()
-        })
-    });
+    // Read in place: the view holds every step of every series.
+    let rows = Signal::derive(move || runs.view.with(|v| ran.with(|r| r.as_ref().map(|s| tradeoffs(s, &v.series)).unwrap_or_default())));
+    let acc_lines = runs.epoch_lines(|e| e.val_accuracy * 100.0);
     let scatter = move |x: fn(&crate::pages::variants::Tradeoff) -> f32| {
         Signal::derive(move || {
             rows.get().iter().map(|r| Line { label: r.label.clone(), points: vec![(x(r), r.val_accuracy * 100.0)] }).collect()

@@ -486,20 +486,9 @@ mod tests {
             label: "Plain-60".into(),
             model: ModelSpec::new(Family::Stack, 60, Skip::None).with_width(64),
             data: DataSpec { kind: DataKind::Gratings, samples: 5000, size: 32, channels: 1, classes: 10 },
-            epochs: 1,
             batch: 256,
             lr: 0.1,
-            momentum: 0.9,
-            weight_decay: 0.0,
-            schedule: Schedule::Constant,
-            seed: 1,
-            max_steps: None,
-            augment: false,
-            snapshots: 0,
-            warmup_epochs: 0,
-            per_class: false,
-            checkpoint_every: 0,
-            resume: None,
+            ..ExperimentConfig::tiny_for_test()
         };
         let e = c.check_memory(BROWSER_MEMORY_LIMIT).unwrap_err();
         assert!(

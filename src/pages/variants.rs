@@ -280,44 +280,31 @@ pub fn sketch(spec: &NetSpec, size: usize) -> Option<(BlockPlan, BlockSketch)> {
         }
     };
     let stride = if plan.output[1] < plan.input[1] { " (stride 2)" } else { "" };
-    let mut branch: Vec<String> = match (plan.kind, spec.preact) {
-        (BlockKind::Basic, false) => {
-            vec![conv(3, cin, cout, 1) + stride, "BN".into(), act.into(), conv(3, cout, cout, 1), "BN".into()]
-        }
-        (BlockKind::Basic, true) => {
-            let mut v = vec!["BN".into(), act.into(), conv(3, cin, cout, 1) + stride, "BN".into(), act.into()];
-            if spec.dropout > 0.0 {
-                v.push(format!("dropout {}", spec.dropout));
-            }
-            v.push(conv(3, cout, cout, 1));
-            v
-        }
-        (BlockKind::Bottleneck, false) => vec![
-            conv(1, cin, inner, 1),
-            "BN".into(),
-            act.into(),
-            conv(3, inner, inner, plan.groups) + stride,
-            "BN".into(),
-            act.into(),
-            conv(1, inner, cout, 1),
-            "BN".into(),
-        ],
-        (BlockKind::Bottleneck, true) => vec![
-            "BN".into(),
-            act.into(),
-            conv(1, cin, inner, 1),
-            "BN".into(),
-            act.into(),
-            conv(3, inner, inner, plan.groups) + stride,
-            "BN".into(),
-            act.into(),
-            conv(1, inner, cout, 1),
-        ],
-        (BlockKind::DenseLayer, _) => {
-            vec!["BN".into(), act.into(), conv(1, cin, inner, 1), "BN".into(), act.into(), conv(3, inner, cout - cin, 1)]
-        }
-        (BlockKind::Transition, _) => return None,
+    // The convolutions in order; pre-activation puts BN and the activation before each, post-activation
+    // after each (the last one's activation comes after the merge).
+    let convs: Vec<String> = match plan.kind {
+        BlockKind::Basic => vec![conv(3, cin, cout, 1) + stride, conv(3, cout, cout, 1)],
+        BlockKind::Bottleneck => vec![conv(1, cin, inner, 1), conv(3, inner, inner, plan.groups) + stride, conv(1, inner, cout, 1)],
+        BlockKind::DenseLayer => vec![conv(1, cin, inner, 1), conv(3, inner, cout - cin, 1)],
+        BlockKind::Transition => return None,
     };
+    let last = convs.len() - 1;
+    let dropout = (spec.dropout > 0.0 && plan.kind == BlockKind::Basic).then(|| format!("dropout {}", spec.dropout));
+    let mut branch = Vec::new();
+    for (i, c) in convs.into_iter().enumerate() {
+        if spec.preact {
+            branch.extend(["BN".to_string(), act.to_string()]);
+            if i == last {
+                branch.extend(dropout.clone());
+            }
+            branch.push(c);
+        } else {
+            branch.extend([c, "BN".to_string()]);
+            if i < last {
+                branch.push(act.to_string());
+            }
+        }
+    }
     if plan.gene.skip == Skip::Attention && plan.kind != BlockKind::DenseLayer {
         let h = se_hidden(cout, spec.se_reduction);
         branch.push(format!("SE gate: average pool → FC {cout}→{h} → ReLU → FC {h}→{cout} → sigmoid, × channels"));
