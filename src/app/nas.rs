@@ -161,6 +161,8 @@ pub fn NasPage() -> impl IntoView {
             error: r.error.clone(),
             loading: r.loading.clone(),
             classes: r.classes,
+            // The pace over the whole search (every generation), from when it started.
+            first_step_ms: None,
         })
     });
 

@@ -92,12 +92,10 @@ pub fn PipelinePage() -> impl IntoView {
             match parse_checkpoint(&text).and_then(|c| resume_config(c, settings.with_untracked(|s| s.train.epochs))) {
                 Ok(config) => {
                     let from = config.resume.as_ref().map_or(0, |c| c.epoch);
-                    let momentum = if on_gpu() {
-                        ""
-                    } else {
-                        " On the CPU backend in the browser the momentum starts again from zero (burn rebuilds it only natively or on WebGPU): the curve continues closely, not bit for bit."
-                    };
-                    ck_note.set(Some(format!("Resumed {} after epoch {from}, on to epoch {}.{momentum}", config.label, config.epochs)));
+                    ck_note.set(Some(format!(
+                        "Resumed {} after epoch {from}, on to epoch {}, with the weights, the momentum and the schedule where they stood.",
+                        config.label, config.epochs
+                    )));
                     start(config);
                 }
                 Err(e) => ck_note.set(Some(e)),
@@ -106,6 +104,11 @@ pub fn PipelinePage() -> impl IntoView {
     };
     let best = Signal::derive(move || {
         kept.with(|k| k.iter().max_by(|a, b| a.1.val_accuracy.total_cmp(&b.1.val_accuracy)).map(|(key, _)| key.clone()))
+    });
+    // Live pace while a run trains (the summary gives the median step at the end).
+    let images_per_sec = Signal::derive(move || {
+        let batch = settings.with(|s| s.train.batch) as f64;
+        runs.view.with(|r| if r.phase == Phase::Running { r.steps_per_sec().map(|s| s * batch) } else { None })
     });
     let epoch_now = Signal::derive(move || runs.view.with(|r| r.series.first().and_then(|s| s.epochs.last()).map_or(0, |e| e.epoch)));
     let report = Signal::derive(move || runs.view.with(|r| r.series.first().and_then(|s| s.classes.clone())));
@@ -242,8 +245,11 @@ pub fn PipelinePage() -> impl IntoView {
                 <button type="button" class="primary" data-testid="train" prop:disabled=running
                     on:click=move |_| { ck_note.set(None); start(settings.with_untracked(Pipeline::config)) }>"Train"</button>
             </div>
-            <p class="hint" data-testid="epoch-status" data-epoch=epoch_now>
-                {move || (planned_epochs.get() > 0).then(|| format!("Epoch {} of {}", epoch_now.get(), planned_epochs.get()))}
+            <p class="hint" data-testid="epoch-status" data-epoch=epoch_now data-images-per-sec=move || images_per_sec.get().map(|r| format!("{r:.1}"))>
+                {move || (planned_epochs.get() > 0).then(|| {
+                    let pace = images_per_sec.get().map(|r| format!(" · {r:.0} images/s")).unwrap_or_default();
+                    format!("Epoch {} of {}{pace}", epoch_now.get(), planned_epochs.get())
+                })}
             </p>
             <Progress run=runs.view on_cancel=move || runs.cancel() />
             <LineChart lines=runs.loss_lines() chance=runs.chance_loss() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />

@@ -75,16 +75,11 @@ pub struct SavedNet {
     pub model: ModelSpec,
     pub data: DataSpec,
     pub class_names: Vec<String>,
-    /// Every float tensor in module order, little-endian f32, base64 (compact in session storage).
-    pub weights: String,
+    /// burn's record of the net (`ModuleRecord` bytes, the format of a checkpoint's `model`), base64.
+    pub record: String,
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-pub fn floats_to_base64(values: &[f32]) -> String {
-    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-    bytes_to_base64(&bytes)
-}
 
 pub fn bytes_to_base64(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
@@ -101,19 +96,11 @@ pub fn bytes_to_base64(bytes: &[u8]) -> String {
     out
 }
 
-pub fn base64_to_floats(text: &str) -> Result<Vec<f32>, String> {
-    let bytes = base64_to_bytes(text)?;
-    if bytes.len() % 4 != 0 {
-        return Err("saved weights are damaged (length)".into());
-    }
-    Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
-}
-
 pub fn base64_to_bytes(text: &str) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::with_capacity(text.len() / 4 * 3);
     let (mut acc, mut bits) = (0u32, 0);
     for c in text.bytes().filter(|&c| c != b'=') {
-        let v = B64.iter().position(|&b| b == c).ok_or("saved weights are damaged (not base64)")? as u32;
+        let v = B64.iter().position(|&b| b == c).ok_or("saved data is damaged (not base64)")? as u32;
         acc = acc << 6 | v;
         bits += 6;
         if bits >= 8 {
@@ -131,7 +118,10 @@ pub use compute::*;
 mod compute {
     use burn::prelude::*;
 
-    use super::{base64_to_floats, floats_to_base64, BlockStats, ExperimentConfig, Measure, Measurement, SavedNet};
+    use burn::store::ModuleRecord;
+    use burn::tensor::Bytes;
+
+    use super::{base64_to_bytes, bytes_to_base64, BlockStats, ExperimentConfig, Measure, Measurement, SavedNet};
     use crate::lab::data::{normalise, Corpus, DataKind, DataSpec, Dataset};
     use crate::lab::model::{Family, ModelSpec, Net, NetSpec};
     use crate::lab::probes;
@@ -337,26 +327,32 @@ mod compute {
     /// The trained net with its weights, for the page to keep.
     pub async fn save_net(trained: Option<&Trained>) -> Result<SavedNet, String> {
         let t = trained.ok_or("no network has been trained in this tab yet")?;
+        // burn records tensors by reading them synchronously, which a GPU in the browser cannot:
+        // the weights are read asynchronously into a twin on the CPU, and the twin is recorded.
         let weights = probes::export_weights(&t.net).await.map_err(|e| e.to_string())?;
+        let twin = probes::import_weights(Net::new(&t.spec, &Device::flex()), &weights).map_err(|e| e.to_string())?;
+        let record = twin.into_record().into_bytes().map_err(|e| format!("cannot record the net: {e:?}"))?;
         Ok(SavedNet {
             label: t.label.clone(),
             model: t.model.clone(),
             data: t.data.clone(),
             class_names: t.class_names.clone(),
-            weights: floats_to_base64(&weights),
+            record: bytes_to_base64(&record),
         })
     }
 
     /// Rebuilds a saved net (checked: a damaged or edited save is refused with a message).
     pub fn load_net(saved: SavedNet, device: &Device) -> Result<Trained, String> {
-        let weights = base64_to_floats(&saved.weights)?;
+        let bytes = base64_to_bytes(&saved.record)?;
         let model = saved.model.clone().checked()?;
         let data = saved.data.clone();
         if saved.class_names.is_empty() || saved.class_names.len() > 1000 {
             return Err(format!("the saved net names {} classes", saved.class_names.len()));
         }
         let spec = model.resolve(data.channels, saved.class_names.len());
-        let net = probes::import_weights(Net::new(&spec, device), &weights).map_err(|e| e.to_string())?;
+        let damaged = |e| format!("the saved net does not fit {}: {e:?}", saved.label);
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(damaged)?;
+        let net = Net::new(&spec, device).try_load_record(record).map_err(damaged)?;
         Ok(Trained { label: saved.label, net, spec, model, data, class_names: saved.class_names })
     }
 }
@@ -366,12 +362,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn weights_survive_base64() {
-        for n in 0..5 {
-            let v: Vec<f32> = (0..n).map(|i| i as f32 * -1.5 + 0.1).chain([f32::MIN_POSITIVE, 3.0e38]).collect();
-            assert_eq!(base64_to_floats(&floats_to_base64(&v)).unwrap(), v);
+    fn bytes_survive_base64() {
+        for n in 0..7u8 {
+            let v: Vec<u8> = (0..n).map(|i| i.wrapping_mul(97).wrapping_add(200)).collect();
+            let text = bytes_to_base64(&v);
+            assert_eq!(text.len() % 4, 0);
+            assert_eq!(base64_to_bytes(&text).unwrap(), v);
         }
-        assert!(base64_to_floats("!!!!").is_err());
-        assert!(base64_to_floats("QUJD").is_err());
+        // RFC 4648's own examples.
+        assert_eq!(bytes_to_base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(bytes_to_base64(b"fo"), "Zm8=");
+        assert!(base64_to_bytes("!!!!").is_err());
     }
 }

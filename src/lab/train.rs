@@ -6,8 +6,8 @@
 
 use std::future::Future;
 
+use burn::module::{ModuleVisitor, Param};
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, SgdConfig};
 use burn::prelude::*;
@@ -76,10 +76,11 @@ pub async fn train_model(
     let params = count_params(&model);
     let layers = layer_names(&model);
 
-    let mut optim = SgdConfig::new()
-        .with_momentum((config.momentum > 0.0).then(|| MomentumConfig::new().with_momentum(config.momentum)))
-        .with_weight_decay((config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32)))
-        .init();
+    // Weight decay is added to the gradients here, not inside burn's SGD (the same sum, `wd·w + g`):
+    // that keeps the optimiser's first step a pure copy of its gradient into the momentum buffer,
+    // which is how a checkpoint's momentum is put back (see `restore_momentum`).
+    let mut optim =
+        SgdConfig::new().with_momentum((config.momentum > 0.0).then(|| MomentumConfig::new().with_momentum(config.momentum))).init();
     if let Some(c) = resume {
         // burn's own records: the weights (with their parameter ids) first, then the optimiser's
         // per-parameter state keyed by those ids.
@@ -87,14 +88,8 @@ pub async fn train_model(
         let bytes = |text: &str, what: &str| super::measure::base64_to_bytes(text).map(Bytes::from_bytes_vec).map_err(|e| damaged(what, e));
         let record = ModuleRecord::from_bytes(bytes(&c.model, "network")?).map_err(|e| damaged("network", format!("{e:?}")))?;
         model = model.try_load_record(record).map_err(|e| damaged("network", format!("{e:?}")))?;
-        // burn rebuilds optimiser state on its default device, which in the browser worker is the
-        // WebGPU one: uninitialised when the run is on the CPU there. Then the momentum starts
-        // again from zero (the page says so); everywhere else it is restored exactly.
-        if momentum_restorable(device) {
-            optim = optim.from_bytes(bytes(&c.optimizer, "optimiser state")?).map_err(|e| damaged("optimiser state", format!("{e:?}")))?;
-        } else {
-            bytes(&c.optimizer, "optimiser state")?;
-        }
+        let velocities = momentum_buffers(bytes(&c.optimizer, "optimiser state")?).map_err(|e| damaged("optimiser state", e))?;
+        model = restore_momentum(model, &mut optim, velocities, &ad.clone().inner()).map_err(|e| damaged("optimiser state", e))?;
     }
     let loss_fn = CrossEntropyLossConfig::new().init(&ad);
 
@@ -166,6 +161,7 @@ pub async fn train_model(
             let correct = logits.argmax(1).reshape([chunk.len()]).equal(y).int().sum().float();
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             let squares = grad_squares(&model, &grads);
+            let grads = with_weight_decay(&model, grads, config.weight_decay as f32);
             let lr = config.lr_at(step, steps_per_epoch, total);
             model = optim.step(lr, model, grads);
 
@@ -324,9 +320,94 @@ pub async fn class_report(model: &Net, data: &Dataset, batch: usize, device: &De
     })
 }
 
-/// Whether a checkpoint's optimiser state can be loaded for a run on `device` (see [`train_model`]).
-pub fn momentum_restorable(device: &Device) -> bool {
-    cfg!(not(target_arch = "wasm32")) || *device != Device::flex()
+/// `g + wd·w` for every parameter with a gradient: what burn's `WeightDecay` computes inside the
+/// optimiser (`w.mul_scalar(wd).add(g)`, the same operations in the same order, so runs are
+/// unchanged bit for bit).
+fn with_weight_decay(model: &Net, grads: GradientsParams, wd: f32) -> GradientsParams {
+    struct Decay {
+        grads: GradientsParams,
+        wd: f32,
+    }
+    impl ModuleVisitor for Decay {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if let Some(g) = self.grads.remove::<D>(param.id) {
+                self.grads.register(param.id, param.val().inner().mul_scalar(self.wd).add(g));
+            }
+        }
+    }
+    if wd == 0.0 {
+        return grads;
+    }
+    let mut d = Decay { grads, wd };
+    model.visit(&mut d);
+    d.grads
+}
+
+/// The momentum buffers in burn's optimiser record (burnpack), by parameter id: tensors named
+/// `{param id}.….velocity`, little-endian f32.
+fn momentum_buffers(bytes: Bytes) -> Result<std::collections::HashMap<u64, Vec<f32>>, String> {
+    let reader = burn_pack::Reader::from_bytes(bytes).map_err(|e| format!("{e:?}"))?;
+    let mut out = std::collections::HashMap::new();
+    for name in reader.tensor_names() {
+        if !name.ends_with("velocity") {
+            continue;
+        }
+        let id = name.split('.').next().and_then(|s| s.parse::<u64>().ok()).ok_or_else(|| format!("unexpected entry {name}"))?;
+        let raw = reader.tensor_data(name).map_err(|e| format!("{e:?}"))?;
+        if raw.len() % 4 != 0 {
+            return Err(format!("{name} is not a list of f32"));
+        }
+        out.insert(id, raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect());
+    }
+    Ok(out)
+}
+
+/// Puts saved momentum buffers back into a fresh SGD optimiser with one step at rate 0 whose
+/// gradients are the buffers: SGD's first step takes its gradient as the velocity, and rate 0
+/// leaves every weight as it was. burn's own `load_record` would do this, but it builds the state
+/// on burn's default device, which in the browser worker is an uninitialised WebGPU even when the
+/// run is on the CPU; this way works on every device, and resumes bit for bit (tests/lab.rs).
+fn restore_momentum(
+    model: Net,
+    optim: &mut burn::optim::ModuleOptimizer,
+    velocities: std::collections::HashMap<u64, Vec<f32>>,
+    device: &Device,
+) -> Result<Net, String> {
+    struct Prime<'a> {
+        velocities: &'a std::collections::HashMap<u64, Vec<f32>>,
+        grads: GradientsParams,
+        device: Device,
+        used: usize,
+        problem: Option<String>,
+    }
+    impl ModuleVisitor for Prime<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let Some(v) = self.velocities.get(&param.id.val()) else { return };
+            let shape = param.lazy_shape();
+            if v.len() != shape.num_elements() {
+                self.problem = Some(format!("a momentum buffer has {} values for a parameter of {}", v.len(), shape.num_elements()));
+                return;
+            }
+            self.grads.register(param.id, Tensor::<D>::from_data(TensorData::new(v.clone(), shape), &self.device));
+            self.used += 1;
+        }
+    }
+    if velocities.is_empty() {
+        return Ok(model);
+    }
+    let mut prime = Prime { velocities: &velocities, grads: GradientsParams::new(), device: device.clone(), used: 0, problem: None };
+    model.visit(&mut prime);
+    if let Some(p) = prime.problem {
+        return Err(p);
+    }
+    if prime.used != velocities.len() {
+        return Err(format!(
+            "{} of its {} momentum buffers belong to no parameter of this network",
+            velocities.len() - prime.used,
+            velocities.len()
+        ));
+    }
+    Ok(optim.step(0.0, model, prime.grads))
 }
 
 /// The middle value (0 for none).

@@ -94,6 +94,9 @@ pub struct RunView {
     pub loading: Option<(String, f64)>,
     /// Classes of the data the run trains on (guessing scores ln(classes) loss); 0 when unknown.
     pub classes: usize,
+    /// When the first training step was reported: the pace is measured from here, so a dataset
+    /// download and the first step's set-up do not count.
+    pub first_step_ms: Option<f64>,
 }
 
 impl RunView {
@@ -138,6 +141,7 @@ impl RunView {
                         s.lrs.push((st.step as f32, st.lr as f32));
                         s.layer_grads.push(st.layer_grad_norms.clone());
                         self.done_steps += 1;
+                        self.first_step_ms.get_or_insert(now_ms);
                     }
                     Event::Epoch(e) => s.epochs.push(e.clone()),
                     Event::Done(summary) => s.summary = Some(summary.clone()),
@@ -175,9 +179,19 @@ impl RunView {
         if self.done_steps == 0 || self.phase != Phase::Running {
             return None;
         }
-        let elapsed = (self.now_ms - self.started_ms).max(0.0) / 1000.0;
         let left = self.planned_steps.saturating_sub(self.done_steps) as f64;
+        if let Some(rate) = self.steps_per_sec() {
+            return Some(left / rate);
+        }
+        let elapsed = (self.now_ms - self.started_ms).max(0.0) / 1000.0;
         Some(elapsed / self.done_steps as f64 * left)
+    }
+
+    /// Training steps per second since the first step (evaluation passes between epochs included);
+    /// `None` before a second step.
+    pub fn steps_per_sec(&self) -> Option<f64> {
+        let secs = (self.now_ms - self.first_step_ms?) / 1000.0;
+        (self.done_steps >= 2 && secs > 0.0).then(|| (self.done_steps - 1) as f64 / secs)
     }
 }
 
@@ -220,7 +234,16 @@ mod tests {
         assert_eq!(v.series[0].losses, vec![(1.0, 2.0), (2.0, 1.0)]);
         assert_eq!(v.series[0].profile(When::Late), vec![1.0, 3.0]);
         assert_eq!(v.fraction(), 0.5);
+        // One step a second since the first: two steps left.
+        assert_eq!(v.steps_per_sec(), Some(1.0));
         assert_eq!(v.eta_secs(), Some(2.0));
+        // A slow first step (a download, the first step's set-up) does not count.
+        let mut w = RunView::start(3, vec!["a".into()], 4, 0.0);
+        w.apply(&step(1, 2.0), 9000.0);
+        assert_eq!(w.eta_secs(), Some(27.0), "before a second step: the whole elapsed time per step");
+        w.apply(&step(2, 1.0), 9500.0);
+        assert_eq!(w.steps_per_sec(), Some(2.0));
+        assert_eq!(w.eta_secs(), Some(1.0));
         v.apply(&FromWorker::Finished { id: 3, cancelled: true, error: None }, 3000.0);
         assert_eq!(v.phase, Phase::Cancelled);
         assert_eq!(v.eta_secs(), None);

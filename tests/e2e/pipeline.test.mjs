@@ -9,9 +9,9 @@ const site = useSite(before, after);
 const legend = (page, id) =>
   page.$$eval(`[data-testid=${id}] .legend li`, (lis) => Object.fromEntries(lis.map((li) => [li.dataset.series, { ...li.dataset }])));
 
-test('Pipeline: warm-up then cosine previewed and applied; Fashion-MNIST run; confusion matrix sums to the held-out count', async () => {
+test('Pipeline: warm-up then a milestone previewed and applied; Fashion-MNIST run; confusion matrix sums to the held-out count; a resumed run equals an uninterrupted one', async () => {
   const page = await openPage(site.browser);
-  await page.goto(`${site.base}?page=pipeline&model=resnet20&width=4&samples=400&epochs=2&batch=32&lr=0.05&warmup=1&schedule=cosine&backend=cpu`);
+  await page.goto(`${site.base}?page=pipeline&model=resnet20&width=4&samples=400&epochs=2&batch=32&lr=0.05&warmup=1&schedule=milestones&milestones=2&backend=cpu`);
   await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
   // 320 training images at batch 32: 10 steps per epoch, 20 in all; one warm-up epoch climbs from 0.05/10.
   let lr = await legend(page, 'lr-chart');
@@ -22,7 +22,7 @@ test('Pipeline: warm-up then cosine previewed and applied; Fashion-MNIST run; co
   await page.waitForFunction(() => location.search.includes('epochs=200') && location.search.includes('batch=128'));
   assert.match(await page.textContent('[data-testid=model-size]'), /600 steps/);
   await page.goBack();
-  await page.goto(`${site.base}?page=pipeline&model=resnet20&width=4&samples=400&epochs=2&batch=32&lr=0.05&warmup=1&schedule=cosine&backend=cpu`);
+  await page.goto(`${site.base}?page=pipeline&model=resnet20&width=4&samples=400&epochs=2&batch=32&lr=0.05&warmup=1&schedule=milestones&milestones=2&backend=cpu`);
   await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
 
   await page.click('[data-testid=train]');
@@ -68,7 +68,14 @@ test('Pipeline: warm-up then cosine previewed and applied; Fashion-MNIST run; co
 
   // A checkpoint after each epoch, kept in IndexedDB: they survive a reload; one resumes the run.
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=checkpoint-list] tbody tr').length === 2);
-  const url = `${site.base}?page=pipeline&model=resnet20&width=4&samples=400&epochs=3&batch=32&lr=0.05&warmup=1&schedule=cosine&backend=cpu`;
+  // The reference: the same recipe run for 3 epochs without a stop (and without checkpoints).
+  const url = `${site.base}?page=pipeline&model=resnet20&width=4&samples=400&epochs=3&batch=32&lr=0.05&warmup=1&schedule=milestones&milestones=2&backend=cpu`;
+  await page.goto(`${url}&checkpoints=0`);
+  await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 240_000 });
+  const whole = { loss: await legend(page, 'loss-chart'), acc: await legend(page, 'epoch-acc') };
+  assert.equal(whole.acc['held-out'].points, '3');
   await page.goto(url);
   await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=checkpoint-list] tbody tr').length === 2);
@@ -79,13 +86,18 @@ test('Pipeline: warm-up then cosine previewed and applied; Fashion-MNIST run; co
   await page.waitForSelector('[data-testid=progress][data-phase=running]', { timeout: 60_000 });
   await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 240_000 });
   assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'done', await page.textContent('.progress-text'));
-  // On the CPU backend in the browser the momentum restarts (the note says so); natively and on
-  // WebGPU it is restored exactly (cargo test checks the bit-for-bit continuation).
-  assert.match(await page.textContent('[data-testid=checkpoint-note]'), /after epoch 2, on to epoch 3\. On the CPU backend in the browser the momentum starts again/);
-  // The epoch counter continues: the resumed run trained epoch 3 only.
+  assert.match(await page.textContent('[data-testid=checkpoint-note]'), /after epoch 2, on to epoch 3, with the weights, the momentum and the schedule/);
+  // The epoch counter continues: the resumed run trained epoch 3 only, and ended exactly where the
+  // uninterrupted run did (weights, momentum, data order, augmentation and schedule all restored).
   assert.equal(await page.getAttribute('[data-testid=epoch-status]', 'data-epoch'), '3');
   const resumed = await legend(page, 'epoch-acc');
   assert.equal(resumed['held-out'].points, '1');
+  assert.equal(resumed['held-out'].last, whole.acc['held-out'].last);
+  assert.equal(resumed.training.last, whole.acc.training.last);
+  const [resumedLoss] = Object.values(await legend(page, 'loss-chart'));
+  const [wholeLoss] = Object.values(whole.loss);
+  assert.equal(resumedLoss.points, '10', 'the resumed run trained one epoch of steps');
+  assert.equal(resumedLoss.last, wholeLoss.last, 'the last step\'s loss is the same, bit for bit');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=checkpoint-list] tbody tr').length === 3);
   // A file that is not a checkpoint is refused with a message; the list keeps what it had.
   await page.setInputFiles('[data-testid=checkpoint-file]', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": 1, "config": ') });
@@ -98,5 +110,34 @@ test('Pipeline: warm-up then cosine previewed and applied; Fashion-MNIST run; co
   assert.equal(saved.epoch, 3);
   assert.equal(saved.config.model.family, 'cifar');
   assert.ok(saved.model.length > 1000 && saved.optimizer.length > 1000);
+  assert.deepEqual(page.errors, []);
+});
+
+test('Pipeline: a run in a hidden tab (no frames, timers at most once a second) trains to the end; images/s shown live', async () => {
+  const page = await openPage(site.browser);
+  // What Chromium does to a background tab's page: no animation frames, timers throttled to 1 s.
+  // (Headless Chromium never hides a tab, so the page is told it is hidden and throttled here.)
+  await page.addInitScript(() => {
+    Object.defineProperty(Document.prototype, 'visibilityState', { get: () => 'hidden' });
+    Object.defineProperty(Document.prototype, 'hidden', { get: () => true });
+    window.requestAnimationFrame = () => 0;
+    const setTimeoutNow = window.setTimeout.bind(window);
+    window.setTimeout = (f, ms, ...rest) => setTimeoutNow(f, Math.max(Number(ms) || 0, 1000), ...rest);
+  });
+  await page.goto(`${site.base}?page=pipeline&model=resnet20&width=4&samples=800&epochs=2&batch=32&checkpoints=0&backend=cpu`);
+  await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  assert.equal(await page.evaluate(() => document.visibilityState), 'hidden');
+  await page.click('[data-testid=train]');
+  // The pace appears while it runs.
+  await page.waitForSelector('[data-testid=epoch-status][data-images-per-sec]', { timeout: 120_000 });
+  const pace = Number(await page.getAttribute('[data-testid=epoch-status]', 'data-images-per-sec'));
+  assert.ok(pace > 0 && Number.isFinite(pace), `${pace} images/s`);
+  assert.match(await page.textContent('[data-testid=epoch-status]'), /Epoch \d of 2 · \d+ images\/s/);
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 240_000 });
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'done', await page.textContent('.progress-text'));
+  // 640 training images at batch 32: 20 steps an epoch, every one reported.
+  assert.equal((await legend(page, 'epoch-acc'))['held-out'].points, '2');
+  const [loss] = Object.values(await legend(page, 'loss-chart'));
+  assert.equal(loss.points, '40');
   assert.deepEqual(page.errors, []);
 });

@@ -57,3 +57,43 @@ test('Variants: a DenseNet (concatenation, ceil-mode pooling) and a ResNeXt (gro
   for (const l of losses) assert.ok(Number.isFinite(l), JSON.stringify(losses));
   assert.deepEqual(page.errors, []);
 });
+
+test('A net trained on WebGPU in Part 4 is kept as a burn record and measured again in Exercise 3', async () => {
+  const page = await openPage(site.browser);
+  await onWebgpu(page, '?page=part4&depth=8&width=4&data=gratings&samples=40&size=8&epochs=1&batch=8');
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=saved-note]', { timeout: 300_000 });
+  assert.match(await page.textContent('[data-testid=saved-note]'), /ResNet-8 is kept in this tab/);
+  await onWebgpu(page, '?page=ex3');
+  await page.waitForSelector('[data-testid=use-part4]', { timeout: 60_000 });
+  await page.click('[data-testid=use-part4]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=ratio-chart] .legend li').length === 1, null, { timeout: 300_000 });
+  const [series] = await page.$$eval('[data-testid=ratio-chart] .legend li', (lis) => lis.map((li) => ({ ...li.dataset })));
+  assert.equal(series.series, 'after training');
+  assert.equal(series.points, '3');
+  assert.ok(Number.isFinite(Number(series.last)) && Number(series.last) > 0, JSON.stringify(series));
+  assert.deepEqual(page.errors, []);
+});
+
+test('A checkpoint made on the CPU resumes on WebGPU: the epoch counter continues', async () => {
+  const page = await openPage(site.browser);
+  const url = '?page=pipeline&model=resnet20&width=2&samples=80&batch=32&warmup=0&checkpoints=1';
+  await page.goto(`${site.base}${url}&epochs=1&backend=cpu`);
+  await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 120_000 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=checkpoint-list] tbody tr').length === 1);
+  await onWebgpu(page, `${url}&epochs=2`);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=checkpoint-list] tbody tr').length === 1);
+  await page.click('[data-testid=checkpoint-list] tbody tr[data-epoch="1"] [data-testid=resume]');
+  await page.waitForSelector('[data-testid=progress][data-phase=running]', { timeout: 60_000 });
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 300_000 });
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'done', await page.textContent('.progress-text'));
+  assert.equal(await page.getAttribute('[data-testid=epoch-status]', 'data-epoch'), '2');
+  const loss = await page.$$eval('[data-testid=loss-chart] .legend li', (lis) => lis.map((li) => ({ ...li.dataset })));
+  assert.equal(loss.length, 1);
+  // 64 training images at batch 32: the second epoch's 2 steps, with finite losses.
+  assert.equal(loss[0].points, '2');
+  assert.ok(Number.isFinite(Number(loss[0].last)), JSON.stringify(loss));
+  assert.deepEqual(page.errors, []);
+});
