@@ -36,6 +36,17 @@ pub fn css_color(i: usize) -> String {
     format!("rgb({},{},{})", c.0, c.1, c.2)
 }
 
+/// A palette colour a third of the way from white: a previous run under the current one.
+fn faded(c: RGBColor) -> RGBColor {
+    let f = |v: u8| (255.0 - (255.0 - v as f32) * 0.35) as u8;
+    RGBColor(f(c.0), f(c.1), f(c.2))
+}
+
+fn css_faded(i: usize) -> String {
+    let c = faded(PALETTE[i % PALETTE.len()]);
+    format!("rgb({},{},{})", c.0, c.1, c.2)
+}
+
 /// The window's width in CSS pixels, tracked so charts redraw at their new size when it changes.
 #[derive(Clone, Copy)]
 pub struct ViewportWidth(pub RwSignal<f64>);
@@ -79,7 +90,14 @@ pub(super) fn ticks(lo: f32, hi: f32, n: usize) -> Vec<f32> {
 }
 
 pub(super) fn tick_label(v: f32, log: bool) -> String {
-    let v = if log { 10f32.powf(v) } else { v };
+    let v = if log {
+        // Ticks between powers of ten (10^0.5 = 3.162…) read as two significant digits: 3.2.
+        let p = 10f32.powf(v);
+        let scale = 10f32.powf(p.abs().log10().floor() - 1.0);
+        (p / scale).round() * scale
+    } else {
+        v
+    };
     let a = v.abs();
     if (10_000.0..1e9).contains(&a) {
         // Thousands and millions with the digits that tell neighbouring ticks apart (18.5k, 1.25M).
@@ -102,7 +120,7 @@ fn draw(
     canvas: web_sys::HtmlCanvasElement,
     x_desc: &str,
     y_desc: &str,
-    lines: &[Line],
+    (lines, previous): (&[Line], &[Line]),
     log_y: bool,
     chance: Option<f32>,
     scatter: bool,
@@ -123,7 +141,7 @@ fn draw(
         return Some(());
     }
     let tf = |y: f32| if log_y { y.max(1e-12).log10() } else { y };
-    let pts = lines.iter().flat_map(|l| l.points.iter().map(|&(x, y)| (x, tf(y)))).filter(|p| p.1.is_finite());
+    let pts = lines.iter().chain(previous).flat_map(|l| l.points.iter().map(|&(x, y)| (x, tf(y)))).filter(|p| p.1.is_finite());
     let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
     for (x, y) in pts {
         (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
@@ -159,6 +177,11 @@ fn draw(
     chart.draw_series(xt.iter().map(|&x| PathElement::new(vec![(x, y0), (x, y1)], grid))).ok()?;
     chart.draw_series(yt.iter().map(|&y| PathElement::new(vec![(x0, y), (x1, y)], grid))).ok()?;
     chart.draw_series(std::iter::once(Rectangle::new([(x0, y0), (x1, y1)], RGBColor(150, 150, 150)))).ok()?;
+    // The previous run underneath, faded: the same colours, a third of the strength.
+    for (i, l) in previous.iter().enumerate() {
+        let series = l.points.iter().map(|&(x, y)| (x, tf(y))).filter(|p| p.1.is_finite());
+        chart.draw_series(LineSeries::new(series, faded(PALETTE[i % PALETTE.len()]).stroke_width(px(2.0)))).ok()?;
+    }
     for (i, l) in lines.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let series = l.points.iter().map(|&(x, y)| (x, tf(y))).filter(|p| p.1.is_finite());
@@ -240,6 +263,9 @@ pub fn LineChart(
     /// Dots, not lines: each series is one point or a cloud (the variants' trade-off scatter).
     #[prop(default = false)]
     scatter: bool,
+    /// The previous run's lines, drawn faded underneath for comparison (Part 1).
+    #[prop(optional, into)]
+    previous: MaybeProp<Vec<Line>>,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     // Redraw at most every REDRAW_MS, each chart in its own task: a draw costs tens of ms (plotters
@@ -249,6 +275,7 @@ pub fn LineChart(
     let width = viewport();
     Effect::new(move |_| {
         lines.track();
+        previous.track();
         width.track();
         chance.track();
         if pending.replace(true) {
@@ -261,7 +288,8 @@ pub fn LineChart(
                 pending.set(false);
                 last.set(js_sys::Date::now());
                 if let Some(c) = canvas.get_untracked() {
-                    lines.with_untracked(|ls| draw(c, x_desc, y_desc, ls, log_y, chance.get_untracked(), scatter));
+                    let before = previous.get_untracked().unwrap_or_default();
+                    lines.with_untracked(|ls| draw(c, x_desc, y_desc, (ls, &before), log_y, chance.get_untracked(), scatter));
                 }
             },
             Duration::from_millis(wait as u64),
@@ -281,15 +309,27 @@ pub fn LineChart(
                 {move || lines.get().into_iter().enumerate().map(|(i, l)| {
                     let first = l.points.first().map(|p| p.1);
                     let last = l.points.last().map(|p| p.1);
+                    // Which point the value is ("step 40", "epoch 2"): a step's loss is not an epoch's mean.
+                    let at = l.points.last().map(|p| p.0).unwrap_or_default();
                     view! {
                         <li data-series=l.label.clone() data-points=l.points.len() data-first=fmt(first) data-last=fmt(last)>
                             <span class="swatch" style=format!("background:{}", css_color(i))></span>
                             {l.label.clone()}
-                            {last.map(|v| if scatter { format!(" — {v:.1}") } else { format!(" — last {v:.4}") })}
+                            {last.map(|v| if scatter { format!(" — {v:.1}") } else { format!(" — {x_desc} {}: {v:.4}", if at.fract() == 0.0 { format!("{at:.0}") } else { format!("{at:.3}") }) })}
                         </li>
                     }
                 }).collect_view()}
             </ul>
+            {move || previous.get().filter(|p| !p.is_empty()).map(|p| view! {
+                <ul class="legend previous" data-testid=format!("{testid}-previous")>
+                    {p.into_iter().enumerate().map(|(i, l)| view! {
+                        <li data-series=l.label.clone() data-points=l.points.len() data-last=fmt(l.points.last().map(|p| p.1))>
+                            <span class="swatch" style=format!("background:{}", css_faded(i))></span>
+                            {format!("previous run: {}", l.label)}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
         </figure>
     }
 }

@@ -15,17 +15,19 @@ pub fn Slider(
     #[prop(optional, into)] disabled: Signal<bool>,
 ) -> impl IntoView {
     let id2 = id.clone();
+    let locked = super::embed::locked(&id);
     view! {
         <div class="control">
             <label for=id.clone()>{label}</label>
             <input
                 type="range"
                 id=id2
+                title=locked.then_some(LOCKED)
                 min=move || min.get()
                 max=move || max.get()
                 step=move || step.get()
                 prop:value=move || value.get()
-                prop:disabled=move || disabled.get()
+                prop:disabled=move || locked || disabled.get()
                 on:input=move |ev| {
                     if let Ok(v) = event_target_value(&ev).parse::<f64>() {
                         on_change(v)
@@ -36,6 +38,9 @@ pub fn Slider(
         </div>
     }
 }
+
+/// The tooltip of a control that the page embedding this one has fixed (`lock=`).
+const LOCKED: &str = "Fixed by the page that shows this experiment";
 
 fn format_value(v: f64) -> String {
     if v.fract() == 0.0 {
@@ -55,18 +60,27 @@ pub fn Select(
     on_change: impl Fn(String) + 'static,
     #[prop(optional, into)] disabled: Signal<bool>,
 ) -> impl IntoView {
+    // A closed select shows only what fits its width: the chosen option's whole text goes in a
+    // tooltip and, on narrow screens where a long one is cut, on a line of its own below.
+    let chosen = {
+        let options = options.clone();
+        Signal::derive(move || value.with(|v| options.iter().find(|(o, _)| o == v).map(|(_, l)| l.to_string()).unwrap_or_default()))
+    };
+    let locked = super::embed::locked(id);
     view! {
         <div class="control">
             <label for=id>{label}</label>
             <select
                 id=id
-                prop:disabled=move || disabled.get()
+                title=move || if locked { LOCKED.to_string() } else { chosen.get() }
+                prop:disabled=move || locked || disabled.get()
                 on:change=move |ev| on_change(event_target_value(&ev))
             >
                 {options.into_iter().map(|(v, l)| {
                     view! { <option value=v selected=move || value.get() == v>{l}</option> }
                 }).collect_view()}
             </select>
+            {move || chosen.with(|c| (c.chars().count() > 28).then(|| view! { <span class="select-full" aria-hidden="true">{c.clone()}</span> }))}
         </div>
     }
 }
@@ -95,6 +109,10 @@ pub fn Readout(
         <section class="readout" data-testid=testid aria-live="polite">
             <h2>{title}</h2>
             <ul>{move || sentences.get().into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
+            // An empty readout says what fills it instead of showing a bare heading.
+            {move || sentences.with(Vec::is_empty).then(|| view! {
+                <p class="hint" data-testid="readout-empty">"Nothing measured yet: what a run measures appears here when it finishes."</p>
+            })}
             {children.map(|c| c())}
         </section>
     }

@@ -128,7 +128,7 @@ pub fn DataPageView() -> impl IntoView {
             </Lede>
             <Controls slot>
                 <fieldset>
-                    <legend>"Dataset"</legend>
+                    <legend>"Data"</legend>
                     <Select
                         id="data"
                         label="Dataset"

@@ -18,7 +18,8 @@ fn ctx(c: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
 /// Draws the first maps of one block as a grid of grey tiles (each tile min–max scaled).
 fn draw_maps(canvas: &HtmlCanvasElement, m: &FeatureMaps) -> Option<()> {
     let shown = m.channels.min(MAPS_SHOWN);
-    let scale = (48 / m.height.max(1)).max(1);
+    // Every stage's tiles about 56 px wide, whatever the map size (28×28 maps ×2, 7×7 ones ×8).
+    let scale = (56 / m.height.max(1)).max(1);
     let tile = m.height * scale;
     let cols = 8;
     let rows = shown.div_ceil(cols);

@@ -8,7 +8,6 @@ use crate::pages::catalogue::PAGES;
 pub fn Landing() -> impl IntoView {
     let groups = ["Notebook", "Exercises", "Module", "Data"];
     // A forced backend (?backend=cpu) follows the student into every page.
-    let keep = super::backend_param().map(|b| format!("&backend={b}")).unwrap_or_default();
     view! {
         <section class="intro">
             <h1>"Why do deep plain networks stop learning?"</h1>
@@ -18,14 +17,14 @@ pub fn Landing() -> impl IntoView {
                 "what the residual connection "<code>"F(x) + x"</code>" changes."
             </p>
         </section>
-        {groups.into_iter().map(|g| { let keep = keep.clone(); view! {
+        {groups.into_iter().map(|g| view! {
             <section class="cards">
                 <h2>{g}</h2>
                 <div class="grid">
                     {PAGES.iter().filter(|c| c.group == g).map(|c| {
                         if c.ready {
                             view! {
-                                <a class="card ready" href=format!("?page={}{keep}", c.slug) data-testid=format!("card-{}", c.slug)>
+                                <a class="card ready" href=super::page_href(c.slug) data-testid=format!("card-{}", c.slug)>
                                     <h3>{c.title}</h3>
                                     <p>{c.blurb}</p>
                                 </a>
@@ -42,6 +41,6 @@ pub fn Landing() -> impl IntoView {
                     }).collect_view()}
                 </div>
             </section>
-        }}).collect_view()}
+        }).collect_view()}
     }
 }

@@ -5,6 +5,7 @@ mod bar_chart;
 mod chart;
 mod confusion;
 mod controls;
+mod embed;
 mod epoch_charts;
 mod export;
 mod feature_maps;
@@ -14,6 +15,7 @@ mod heat_strip;
 mod idb;
 mod landing;
 mod landscape_map;
+mod mistakes;
 mod net_diagram;
 mod page;
 mod progress;
@@ -43,6 +45,7 @@ pub mod worker_client;
 use leptos::prelude::*;
 
 use crate::pages::catalogue;
+use crate::pages::embed::Embed;
 use crate::pages::query::Query;
 use crate::protocol::BackendChoice;
 
@@ -81,9 +84,7 @@ pub fn set_location_query(query: &str) {
 pub fn sync_url(query: impl Fn() -> String + Send + Sync + 'static) {
     Effect::new(move |_| {
         let mut q = query();
-        if let Some(b) = backend_param() {
-            q.push_str(&format!("&backend={b}"));
-        }
+        q.push_str(&crate::pages::embed::kept_suffix(&location_query()));
         set_location_query(&q);
     });
 }
@@ -100,6 +101,18 @@ pub fn backend_param() -> Option<String> {
     Query::parse(&location_query()).raw("backend").map(str::to_string)
 }
 
+/// A link to another page of the lab (`""` = all pages) that keeps a forced `backend=`, so a
+/// student on `?backend=cpu` stays on the CPU as they move around.
+pub fn page_href(slug: &str) -> String {
+    let keep = backend_param().map(|b| format!("backend={}", js_sys::encode_uri_component(&b)));
+    match (slug, keep) {
+        ("", None) => "?".into(),
+        ("", Some(k)) => format!("?{k}"),
+        (s, None) => format!("?page={s}"),
+        (s, Some(k)) => format!("?page={s}&{k}"),
+    }
+}
+
 #[component]
 fn App() -> impl IntoView {
     let mut q = Query::parse(&location_query());
@@ -114,6 +127,8 @@ fn App() -> impl IntoView {
         },
         "auto, cpu, webgpu",
     );
+    let embed = Embed::read(&mut q);
+    provide_context(embed.clone());
     let status = RwSignal::new(BackendStatus::Starting);
     provide_context(status);
     // Charts draw at their displayed size: they redraw when the window's width changes.
@@ -133,12 +148,37 @@ fn App() -> impl IntoView {
         slug => catalogue::view(slug).unwrap_or_else(|| missing_page(slug)),
     };
 
+    if embed.on {
+        if let Some(body) = document().body() {
+            body.set_class_name("embed");
+        }
+    }
+    if embed.autorun {
+        embed::autorun();
+    }
+    let header = if embed.on {
+        // Inside course material: no site header, a link out to the full lab (same settings).
+        let out = format!("?{}", crate::pages::embed::standalone_query(&location_query()));
+        view! {
+            <header class="top embed-bar">
+                <a class="brand" href=out target="_blank" rel="noopener" data-testid="open-in-lab">"Open in ResNet Lab ↗"</a>
+                <BackendBadge status=status />
+            </header>
+        }
+        .into_any()
+    } else {
+        view! {
+            <header class="top">
+                <a class="brand" href=page_href("")>"ResNet Lab"</a>
+                <span class="tagline">"why F(x) + x lets deep networks learn"</span>
+                <BackendBadge status=status />
+            </header>
+        }
+        .into_any()
+    };
+
     view! {
-        <header class="top">
-            <a class="brand" href="?">"ResNet Lab"</a>
-            <span class="tagline">"why F(x) + x lets deep networks learn"</span>
-            <BackendBadge status=status />
-        </header>
+        {header}
         {(!notes.is_empty()).then(|| view! {
             <ul class="url-notes" role="status">{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
         })}
@@ -152,14 +192,14 @@ fn missing_page(slug: &str) -> AnyView {
         Some(card) => view! {
             <section class="notice">
                 <h2>{card.title}</h2>
-                <p>"This page is not built yet. "<a href="?">"Back to all pages"</a></p>
+                <p>"This page is not built yet. "<a href=page_href("")>"Back to all pages"</a></p>
             </section>
         }
         .into_any(),
         None => view! {
             <section class="notice error" role="alert">
                 <h2>"Unknown page"</h2>
-                <p>{format!("There is no page called '{slug}'. ")}<a href="?">"See all pages"</a></p>
+                <p>{format!("There is no page called '{slug}'. ")}<a href=page_href("")>"See all pages"</a></p>
             </section>
         }
         .into_any(),

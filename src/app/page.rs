@@ -5,8 +5,10 @@
 use leptos::prelude::*;
 
 use super::controls::UrlNotes;
+use super::embed::{EmbedRun, ShareBar};
 use super::{location_query, sync_url};
 use crate::pages::catalogue;
+use crate::pages::embed::Embed;
 use crate::pages::page::PageState;
 
 /// The page's settings parsed from the URL (clamped, with notes), as a signal the URL then follows.
@@ -38,13 +40,40 @@ pub fn PageShell(
     #[prop(optional)] controls: Option<Controls>,
     children: Children,
 ) -> impl IntoView {
+    let embed = use_context::<Embed>().unwrap_or_default();
+    let form = move |c: Controls| view! { <form class="controls" on:submit=|ev| ev.prevent_default()>{(c.children)()}</form> };
+    if !embed.on {
+        return view! {
+            <article class="page" data-page=slug>
+                <h1>{catalogue::title(slug)}</h1>
+                <ShareBar title=catalogue::title(slug) />
+                <p class="lede">{(lede.children)()}</p>
+                <UrlNotes notes=notes />
+                {controls.map(form)}
+                {children()}
+            </article>
+        }
+        .into_any();
+    }
+    // In a frame: the title, the run button, the results; what the page asks and its settings fold
+    // away (or, with controls=none, are not shown at all — the run button still works).
     view! {
-        <article class="page" data-page=slug>
+        <article class="page embedded" data-page=slug>
             <h1>{catalogue::title(slug)}</h1>
-            <p class="lede">{(lede.children)()}</p>
             <UrlNotes notes=notes />
-            {controls.map(|c| view! { <form class="controls" on:submit=|ev| ev.prevent_default()>{(c.children)()}</form> })}
+            <EmbedRun />
+            <details class="embed-lede">
+                <summary>"What this shows"</summary>
+                <p class="lede">{(lede.children)()}</p>
+            </details>
+            {controls.map(|c| view! {
+                <details class="embed-settings" data-testid="embed-settings" hidden=embed.no_controls>
+                    <summary>"Settings"</summary>
+                    {form(c)}
+                </details>
+            })}
             {children()}
         </article>
     }
+    .into_any()
 }

@@ -25,9 +25,18 @@ pub fn Part1Page() -> impl IntoView {
     let run = runs.view;
     let running = runs.running();
 
-    let train = move |_| runs.start(settings.with(|s| s.configs()));
-    let cancel = move || runs.cancel();
     let loss_lines = runs.loss_lines();
+    // The last run's curves stay on the chart, faded, when the next one starts: plain vs residual
+    // (or one depth set vs another) on one chart.
+    let previous = RwSignal::new(Vec::<super::chart::Line>::new());
+    let train = move |_| {
+        let last = loss_lines.get_untracked();
+        if last.iter().any(|l| !l.points.is_empty()) {
+            previous.set(last);
+        }
+        runs.start(settings.with(|s| s.configs()))
+    };
+    let cancel = move || runs.cancel();
     let sentences = move || run.with(|r| if r.phase == Phase::Running { vec![] } else { readout(&r.series) });
 
     let depth_sliders = move || {
@@ -105,7 +114,7 @@ pub fn Part1Page() -> impl IntoView {
                 </div>
             </Controls>
             <Progress run=run on_cancel=cancel />
-            <LineChart lines=loss_lines chance=runs.chance_loss() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
+            <LineChart lines=loss_lines previous=previous chance=runs.chance_loss() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <GradientProfiles runs=runs />
             <Readout title="What this run shows" sentences=Signal::derive(sentences)><RunDetails run=run /></Readout>
         </PageShell>

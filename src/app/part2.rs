@@ -157,7 +157,9 @@ pub fn Part2Page() -> impl IntoView {
                     <figcaption>"The block, with the shapes measured on this run"</figcaption>
                     {move || anatomy.with(|a| a.as_ref().map(diagram))}
                 </figure>
-                <BarChart bars=bars title="Gradient norms at x, by path" y_desc="L2 norm" testid="grad-paths" fmt=|v| format!("{v:.5}") />
+                <div data-testid="grad-mismatch" data-value=move || anatomy.with(|a| a.as_ref().map(|a| a.grad_mismatch.to_string()))>
+                    <BarChart bars=bars title="Gradient norms at x, by path" y_desc="L2 norm" testid="grad-paths" fmt=|v| format!("{v:.5}") />
+                </div>
             </div>
             <Readout title="What this block shows" sentences=Signal::derive(move || anatomy.with(|a| a.as_ref().map(|a| settings.with(|p| readout(p, a))).unwrap_or_default()))>
                 <p data-testid="block-params">{move || anatomy.with(|a| a.as_ref().map(|a| format!("Parameters in this block: {}.", a.params)))}</p>

@@ -89,7 +89,7 @@ pub fn Part4Page() -> impl IntoView {
             <HeatStrip steps=strip layers=layers testid="heat-strip" />
             <Readout title="What this run shows" sentences=Signal::derive(sentences)>
                 <RunDetails run=runs.view />
-                {move || saved_note.get().map(|n| view! { <p data-testid="saved-note">{n}" "<a href="?page=part5">"Part 5 →"</a></p> })}
+                {move || saved_note.get().map(|n| view! { <p data-testid="saved-note">{n}" "<a href=super::page_href("part5")>"Part 5 →"</a></p> })}
             </Readout>
         </PageShell>
     }

@@ -91,6 +91,8 @@ pub fn Part5Page() -> impl IntoView {
     };
     let samples = RwSignal::new(None::<DataPreview>);
     let input = RwSignal::new(None::<(String, Vec<u8>)>);
+    // The true class when the input is a test image (None for a drawing or an upload).
+    let truth = RwSignal::new(None::<usize>);
     let draw = NodeRef::<Canvas>::new();
 
     // Test images to pick from (the worker loads the set if needed).
@@ -163,6 +165,7 @@ pub fn Part5Page() -> impl IntoView {
                 }
             }
         }
+        truth.set(None);
         input.set(Some(("your drawing".into(), to_planes(&small, spec.channels, s))));
     };
     let on_upload = move |ev: web_sys::Event| {
@@ -172,7 +175,10 @@ pub fn Part5Page() -> impl IntoView {
         let name = file.name();
         wasm_bindgen_futures::spawn_local(async move {
             match image_bytes(file, spec.channels, spec.size).await {
-                Ok(px) => input.set(Some((name, px))),
+                Ok(px) => {
+                    truth.set(None);
+                    input.set(Some((name, px)))
+                }
                 Err(e) => error.set(Some(e)),
             }
         });
@@ -193,10 +199,10 @@ pub fn Part5Page() -> impl IntoView {
                     }
                 });
                 let name = p.class_names.get(*label as usize).cloned().unwrap_or_default();
-                let (px3, name2) = (px.clone(), name.clone());
+                let (px3, name2, class) = (px.clone(), name.clone(), *label as usize);
                 view! {
                     <button type="button" class="thumb" data-testid=format!("sample-{i}") aria-label=format!("test image {}: {name}", i + 1)
-                        on:click=move |_| input.set(Some((format!("test image {} ({name2})", i + 1), px3.clone())))>
+                        on:click=move |_| { truth.set(Some(class)); input.set(Some((format!("test image {} ({name2})", i + 1), px3.clone()))) }>
                         <canvas node_ref=canvas width=size * 2 height=size * 2></canvas>
                     </button>
                 }
@@ -269,10 +275,13 @@ pub fn Part5Page() -> impl IntoView {
                 (Some(n), true) => format!("Input: {n}."),
             }}</p>
             <section class="stages" data-testid="maps">
-                {move || seen.get().map(|s| s.maps.into_iter().map(|m| view! { <StageMaps maps=m /> }).collect_view())}
+                {move || seen.get().map(|s| s.maps.into_iter().enumerate().map(|(i, m)| {
+                    let caption = format!("Stage {}, its first block (block {})", i + 1, m.block + 1);
+                    view! { <StageMaps maps=m caption=caption /> }
+                }).collect_view())}
             </section>
             <BarChart bars=bars title="What the network decides (class probabilities)" y_desc="probability" testid="probs" fmt=|v| format!("{:.1}%", v * 100.0) />
-            <Readout title="What this shows" sentences=Signal::derive(move || seen.with(|s| s.as_ref().map(readout).unwrap_or_default())) />
+            <Readout title="What this shows" sentences=Signal::derive(move || seen.with(|s| s.as_ref().map(|s| readout(s, truth.get())).unwrap_or_default())) />
         </PageShell>
     }
 }

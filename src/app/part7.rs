@@ -139,12 +139,12 @@ pub fn Part7Page() -> impl IntoView {
             <LineChart lines=runs.loss_lines() chance=runs.chance_loss() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <LineChart lines=acc_lines title="Held-out accuracy per epoch" x_desc="epoch" y_desc="accuracy (%)" testid="acc-chart" />
             <table class="numbers wide" data-testid="results">
-                <thead><tr><th>"variant"</th><th>"parameters"</th><th>"final loss"</th><th>"held-out accuracy"</th><th>"first ÷ last layer gradient (late)"</th><th>"images/s"</th></tr></thead>
+                <thead><tr><th>"variant"</th><th>"parameters"</th><th>"training loss (last epoch)"</th><th>"held-out accuracy (± 95 %)"</th><th>"first ÷ last layer gradient (late)"</th><th>"images/s"</th></tr></thead>
                 <tbody>
                     {move || runs.view.with(|r| r.series.iter().filter_map(|s| s.summary.clone()).map(|m| view! {
                         <tr data-series=m.label.clone() data-params=m.params data-final-loss=m.final_loss data-val-acc=m.final_val_accuracy>
                             <th scope="row">{m.label.clone()}</th><td>{m.params}</td><td>{format!("{:.3}", m.final_loss)}</td>
-                            <td>{format!("{:.1}%", m.final_val_accuracy * 100.0)}</td><td>{format!("{:.3}×", m.first_last_ratio_late)}</td><td>{format!("{:.0}", m.images_per_sec)}</td>
+                            <td>{crate::pages::readouts::held_out_accuracy(&m)}</td><td>{format!("{:.3}×", m.first_last_ratio_late)}</td><td>{format!("{:.0}", m.images_per_sec)}</td>
                         </tr>
                     }).collect_view())}
                 </tbody>

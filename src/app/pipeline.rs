@@ -8,8 +8,8 @@ use super::chart::{Line, LineChart};
 use super::confusion::ConfusionMatrix;
 use super::controls::{Readout, Select, Slider};
 use super::export::download_text;
-use super::gallery::Gallery;
 use super::idb;
+use super::mistakes::Mistakes;
 use super::page::{use_page_state, Controls, Lede, PageShell};
 use super::progress::Progress;
 use super::runs::Runs;
@@ -18,7 +18,7 @@ use crate::lab::experiment::Event;
 use crate::pages::page::PageState;
 use crate::pages::pipeline::{class_readout, parse_checkpoint, resume_config, CheckpointMeta, Pipeline, EPOCHS_MAX, MODELS, SAMPLES_MAX};
 use crate::pages::run_view::Phase;
-use crate::protocol::{DataPreview, FromWorker};
+use crate::protocol::FromWorker;
 use wasm_bindgen_futures::spawn_local;
 
 /// Checkpoints kept in this browser, newest first: (IndexedDB key, what the list shows).
@@ -151,32 +151,6 @@ pub fn PipelinePage() -> impl IntoView {
                         .collect()
                 })
                 .unwrap_or_default()
-        })
-    });
-    let mistakes = Signal::derive(move || {
-        report.with(|r| {
-            r.as_ref().filter(|r| !r.misclassified.is_empty()).map(|r| {
-                let name = |i: usize| r.class_names.get(i).cloned().unwrap_or_else(|| i.to_string());
-                // The gallery captions each image by its "class": here, predicted and true label.
-                let captions: Vec<String> = r
-                    .misclassified
-                    .iter()
-                    .map(|m| format!("{} ({:.0}%) ≠ {}", name(m.predicted), m.confidence * 100.0, name(m.label)))
-                    .collect();
-                DataPreview {
-                    kind: settings.with_untracked(|s| s.train.data),
-                    channels: r.channels,
-                    size: r.size,
-                    class_names: captions,
-                    train: 0,
-                    held_out: 0,
-                    class_counts: vec![],
-                    mean: vec![],
-                    std: vec![],
-                    notes: vec![],
-                    samples: r.misclassified.iter().enumerate().map(|(i, m)| (i as u8, m.pixels.clone())).collect(),
-                }
-            })
         })
     });
     let sentences = Signal::derive(move || {
@@ -322,7 +296,7 @@ pub fn PipelinePage() -> impl IntoView {
                     <BarChart bars=class_bars title="Held-out accuracy per class" y_desc="accuracy (%)" testid="class-bars" fmt=|v| format!("{v:.1}%") />
                     <ConfusionMatrix report=report />
                     <h3>"Mistakes, most confident first (predicted ≠ true)"</h3>
-                    <div data-testid="mistakes"><Gallery preview=mistakes /></div>
+                    <Mistakes report=report />
                 </section>
             </Show>
         </PageShell>

@@ -39,7 +39,7 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
                 on_change=move |v| settings.update(|s| set(s).samples = v as usize) disabled=running />
             <Show
                 when=move || !settings.with(|s| get(s).data.is_real())
-                fallback=move || view! { <p class="hint">"Image size and channels come from the dataset. "<a href="?page=data">"See the data"</a></p> }
+                fallback=move || view! { <p class="hint">"Image size and channels come from the dataset. "<a href=super::page_href("data")>"See the data"</a></p> }
             >
                 <Slider id="size".into() label="Image size (pixels)".into() min=8.0 max=32.0 step=8.0
                     value=read(|t| t.size as f64)

@@ -372,6 +372,9 @@ pub struct Summary {
     /// evaluation: the median leaves out the first steps' warm-up (shader compilation on a GPU).
     #[serde(default)]
     pub step_ms: f64,
+    /// Images the held-out accuracy was measured on (its noise depends on it).
+    #[serde(default)]
+    pub held_out: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

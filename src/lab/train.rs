@@ -269,6 +269,7 @@ pub async fn train_model(
         classes: data.classes,
         macs: model.macs([data.channels, data.size, data.size]),
         step_ms: median(&mut step_times),
+        held_out: data.len() - data.train_len,
     };
     // What weighted and gated skips learned, on up to 64 held-out images.
     if matches!(spec.skip, Skip::ChannelWeight | Skip::Attention | Skip::XAttention) && data.len() > data.train_len {

@@ -85,10 +85,27 @@ impl Part2 {
 
 /// Sentences from the measured block.
 pub fn readout(p: &Part2, a: &BlockAnatomy) -> Vec<String> {
-    let mut out = vec![format!(
-        "The gradient arriving at the sum H = F(x) + s(x) has norm {:.4}. It reaches x through F with norm {:.4} and through the shortcut with norm {:.4}; autodiff through the whole block gives {:.4}, and the two paths add up to it within {:.1e}.",
-        a.grad_at_sum, a.grad_residual, a.grad_shortcut, a.grad_total, a.grad_mismatch
-    )];
+    // How closely the path-by-path sum matches autodiff, in words a student can read.
+    let agreement = match a.grad_mismatch / a.grad_total.max(f32::MIN_POSITIVE) {
+        0.0 => "exactly".to_string(),
+        r if r < 1e-2 => format!("to {} significant digits (the rest is float rounding)", (-r.log10()).floor() as i32),
+        r => format!("only to {:.1} % — more than rounding", r * 100.0),
+    };
+    let mut out = vec![if p.skip == Skip::None {
+        format!(
+            "The gradient arriving at the block's output sum has norm {:.4}. With no shortcut it has one way back to x, through F: norm {:.4} (autodiff through the whole block gives {:.4}, matching {agreement}).",
+            a.grad_at_sum, a.grad_residual, a.grad_total
+        )
+    } else {
+        format!(
+            "The gradient arriving at the sum H = F(x) + s(x) has norm {:.4}. It reaches x along two paths, as two vectors: through F (norm {:.4}) and through the shortcut (norm {:.4}). Vectors add like arrows, not like their lengths, so the norm of their sum is {:.4}, not {:.4} — autodiff through the whole block gives the same sum, matching {agreement}.",
+            a.grad_at_sum,
+            a.grad_residual,
+            a.grad_shortcut,
+            a.grad_total,
+            a.grad_residual + a.grad_shortcut
+        )
+    }];
     out.push(match p.skip {
         Skip::None => "Without a shortcut every bit of gradient has to pass back through both convolutions and batch norms: if F's Jacobian shrinks it, nothing else carries it.".to_string(),
         Skip::Identity if !p.shape_changes() => format!(
@@ -138,9 +155,13 @@ mod tests {
             grad_at_sum: 2.0,
         };
         let r = readout(&Part2::default(), &a);
-        assert!(r[0].contains("through F with norm 0.5000 and through the shortcut with norm 2.0000"), "{r:?}");
+        assert!(r[0].contains("through F (norm 0.5000) and through the shortcut (norm 2.0000)"), "{r:?}");
+        assert!(r[0].contains("is 2.1000, not 2.5000") && r[0].contains("to 7 significant digits"), "{r:?}");
         assert!(r[1].contains("unchanged"), "{r:?}");
         let r = readout(&Part2 { skip: Skip::None, ..Part2::default() }, &a);
+        assert!(r[0].contains("one way back") && !r[0].contains("two paths"), "{r:?}");
         assert!(r[1].contains("Without a shortcut"));
+        let exact = BlockAnatomy { grad_mismatch: 0.0, ..a };
+        assert!(readout(&Part2::default(), &exact)[0].contains("matching exactly"));
     }
 }

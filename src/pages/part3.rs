@@ -165,6 +165,32 @@ pub fn readout(rows: &[(ModelInfo, f64)]) -> Vec<String> {
             b.macs as f64 / a.macs as f64
         ));
     }
+    // A CIFAR layout at a large image size: fewer parameters than an ImageNet net, more arithmetic.
+    let cifar = |name: &str| {
+        MODELS
+            .iter()
+            .filter_map(|m| crate::lab::model::ModelSpec::from_name(m).ok())
+            .any(|s| s.family == crate::lab::model::Family::Cifar && s.label() == name)
+    };
+    let costly = rows
+        .iter()
+        .filter(|(i, _)| cifar(&i.name))
+        .flat_map(|(a, _)| {
+            rows.iter().filter(move |(b, _)| !cifar(&b.name) && b.params > a.params && b.macs < a.macs).map(move |(b, _)| (a, b))
+        })
+        .max_by_key(|(a, b)| (a.macs, b.params));
+    if let Some((a, b)) = costly {
+        out.push(format!(
+            "{} has fewer parameters than {} ({:.2}M vs {:.1}M) but more multiply-adds per {}-px image ({:.1} G vs {:.1} G): a CIFAR layout keeps its first stage at the full image size (a 3×3 stem, no stride, no max-pool), while the ImageNet layouts shrink the image 4× per side before their first block — 16× fewer positions for every layer after it.",
+            a.name,
+            b.name,
+            a.params as f64 / 1e6,
+            b.params as f64 / 1e6,
+            a.input_shape[2],
+            a.macs as f64 / 1e9,
+            b.macs as f64 / 1e9
+        ));
+    }
     let fastest = rows.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
     let slowest = rows.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
     out.push(format!(
@@ -210,5 +236,12 @@ mod tests {
         assert!(r[0].starts_with("ResNet-50 has 1× the parameters of ResNet-34"), "{r:?}");
         assert!(r[1].contains("1.17× its parameters"), "{r:?}");
         assert!(r[2].contains("5.0 ms through ResNet-34 and 9.0 ms through ResNet-50"), "{r:?}");
+        // ResNet-110 (CIFAR layout) at 224 px against ResNet-152: the arithmetic goes the other way.
+        let rows =
+            vec![(info("ResNet-152", 60_192_808, 11_500_000_000, 50), 5.0), (info("ResNet-110", 1_730_714, 12_500_000_000, 54), 9.0)];
+        let r = readout(&rows);
+        assert!(r.iter().any(|s| s.starts_with("ResNet-110 has fewer parameters than ResNet-152") && s.contains("no max-pool")), "{r:?}");
+        let rows = vec![(info("ResNet-152", 60_192_808, 11_500_000_000, 50), 5.0), (info("ResNet-110", 1_730_714, 250_000_000, 54), 9.0)];
+        assert!(!readout(&rows).iter().any(|s| s.contains("no max-pool")));
     }
 }

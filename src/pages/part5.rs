@@ -62,15 +62,28 @@ impl Part5 {
     }
 }
 
-/// Sentences about what the net made of the image.
-pub fn readout(seen: &Seen) -> Vec<String> {
+/// Sentences about what the net made of the image; `truth` is its class when it is a test image
+/// (a drawing or an upload has none).
+pub fn readout(seen: &Seen, truth: Option<usize>) -> Vec<String> {
     let mut out = Vec::new();
     let mut ranked: Vec<(usize, f32)> = seen.probabilities.iter().copied().enumerate().collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     let name = |i: usize| seen.class_names.get(i).cloned().unwrap_or_else(|| format!("class {i}"));
     if let Some(&(top, p)) = ranked.first() {
         let second = ranked.get(1).map(|&(i, q)| format!(", then {} ({:.0}%)", name(i), q * 100.0)).unwrap_or_default();
-        out.push(format!("{} says {} with {:.0}%{second}.", seen.label, name(top), p * 100.0));
+        let verdict = match truth {
+            Some(t) if t == top => format!(" — right: it is a {}", name(t)),
+            Some(t) => format!(" — wrong: it is a {} (given {:.0}%)", name(t), seen.probabilities.get(t).copied().unwrap_or(0.0) * 100.0),
+            None => String::new(),
+        };
+        out.push(format!("{} says {} with {:.0}%{second}{verdict}.", seen.label, name(top), p * 100.0));
+        if truth.is_none() && p > 0.9 {
+            out.push(format!(
+                "{:.0}% sure about an image unlike anything it was trained on: the probabilities always share 100% among the classes it knows, so a confident answer says nothing about whether this is a {} at all. Networks are often overconfident on unfamiliar inputs.",
+                p * 100.0,
+                name(top)
+            ));
+        }
     }
     for m in &seen.maps {
         let plane = m.height * m.width;
@@ -111,8 +124,14 @@ mod tests {
             probabilities: vec![0.1, 0.7, 0.2],
             class_names: vec!["a".into(), "b".into(), "c".into()],
         };
-        let r = readout(&seen);
+        let r = readout(&seen, None);
         assert_eq!(r[0], "ResNet-14 says b with 70%, then c (20%).");
         assert!(r[1].contains("2 maps of 1×2; 1 of them"), "{r:?}");
+        assert_eq!(readout(&seen, Some(1))[0], "ResNet-14 says b with 70%, then c (20%) — right: it is a b.");
+        assert_eq!(readout(&seen, Some(2))[0], "ResNet-14 says b with 70%, then c (20%) — wrong: it is a c (given 20%).");
+        // 95% on a drawing: a word on overconfidence; on a test image, none.
+        let sure = Seen { probabilities: vec![0.02, 0.95, 0.03], ..seen };
+        assert!(readout(&sure, None)[1].contains("overconfident"));
+        assert!(!readout(&sure, Some(1))[1].contains("overconfident"));
     }
 }

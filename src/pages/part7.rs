@@ -256,11 +256,12 @@ pub fn readout(series: &[Series]) -> Vec<String> {
     let best_acc = done.iter().max_by(|a, b| a.final_val_accuracy.total_cmp(&b.final_val_accuracy)).unwrap();
     let best_loss = done.iter().min_by(|a, b| a.final_loss.total_cmp(&b.final_loss)).unwrap();
     let worst_loss = done.iter().max_by(|a, b| a.final_loss.total_cmp(&b.final_loss)).unwrap();
-    out.push(format!("Best held-out accuracy: {} ({:.1}%).", best_acc.label, best_acc.final_val_accuracy * 100.0));
+    out.push(format!("Best held-out accuracy: {} ({}).", best_acc.label, super::readouts::held_out_accuracy(best_acc)));
     out.push(format!(
-        "Lowest final training loss: {} ({:.3}); highest: {} ({:.3}).",
+        "Lowest training loss (mean over the last epoch): {} ({:.3}); highest: {} ({:.3}).",
         best_loss.label, best_loss.final_loss, worst_loss.label, worst_loss.final_loss
     ));
+    out.extend(super::readouts::comparison_notes(series));
     out
 }
 

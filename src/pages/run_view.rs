@@ -62,6 +62,7 @@ impl Series {
                 classes: 10,
                 macs: 1,
                 step_ms: 1.0,
+                held_out: 100,
             }),
             layer_grads,
             ..Series::default()

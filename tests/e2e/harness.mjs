@@ -11,6 +11,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..', '..');
 export const dist = process.env.LAB_DIST || path.join(root, 'dist');
 export const shots = path.join(root, 'target', 'e2e');
+export const fixtures = path.join(here, 'fixtures');
+/// The same site is also served under this sub-path, as a course site would host it.
+export const SUBPATH = '/course/resnet/';
 
 const MIME = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
@@ -24,8 +27,14 @@ export function serve() {
   }
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
-    let file = path.normalize(path.join(dist, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(dist)) { res.writeHead(403); return res.end(); }
+    // /__fixtures__/… are test pages (a course page embedding the lab); /course/resnet/… is the
+    // site under a sub-path; everything else is the site at the root.
+    let [dir, rel] = [dist, url.pathname];
+    if (rel.startsWith('/__fixtures__/')) [dir, rel] = [fixtures, rel.slice('/__fixtures__'.length)];
+    else if (rel.startsWith(SUBPATH)) rel = rel.slice(SUBPATH.length - 1);
+    else if (rel === SUBPATH.slice(0, -1)) { res.writeHead(301, { location: SUBPATH }); return res.end(); }
+    let file = path.normalize(path.join(dir, decodeURIComponent(rel)));
+    if (!file.startsWith(dir)) { res.writeHead(403); return res.end(); }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     fs.readFile(file, (err, body) => {
       if (err) { res.writeHead(404); return res.end('not found'); }

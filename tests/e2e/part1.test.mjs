@@ -190,3 +190,25 @@ test('Part 1 on WebGPU (SwiftShader here): a tiny net trains with finite, fallin
   await screenshot(page, 'part1-webgpu');
   assert.deepEqual(page.errors, []);
 });
+
+test('Part 1: the previous run stays on the loss chart, faded, when the next one trains (plain, then residual)', async () => {
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=part1&backend=cpu&depths=4,8&width=4&samples=160&epochs=2&batch=32&skip=plain`);
+  await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 120_000 });
+  assert.equal(await page.$('[data-testid=loss-chart-previous]'), null, 'nothing before the first run');
+  const plain = await page.$$eval('[data-testid=loss-chart] .legend:not(.previous) li', (lis) => lis.map((li) => [li.dataset.series, li.dataset.last]));
+  await page.check('[data-testid=skip-residual]');
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 120_000 });
+  // The plain curves, exactly as they ended, are listed as the previous run; the residual ones as this run.
+  const previous = await page.$$eval('[data-testid=loss-chart-previous] li', (lis) => lis.map((li) => [li.dataset.series, li.dataset.last]));
+  assert.deepEqual(previous, plain);
+  assert.match(plain.map((p) => p[0]).join(','), /Plain/);
+  const now = await page.$$eval('[data-testid=loss-chart] .legend:not(.previous) li', (lis) => lis.map((li) => li.dataset.series));
+  assert.equal(now.length, 2);
+  assert.doesNotMatch(now.join(','), /Plain/);
+  await screenshot(page, 'part1-previous');
+  assert.deepEqual(page.errors, []);
+});

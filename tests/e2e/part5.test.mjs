@@ -45,6 +45,14 @@ test('Part 5: a net trained on the page shows its stage feature maps and verdict
   assert.ok(Math.abs(await probSum(page) - 1) < 1e-3);
   assert.match(await page.textContent('[data-testid=readout]'), /ResNet-8 says .* with \d+%/);
   const first = await page.textContent('[data-testid=readout]');
+  // A test image has a known class: the verdict is marked right or wrong, as the bars say.
+  const truth = (await page.getAttribute('[data-testid=sample-3]', 'aria-label')).split(': ')[1];
+  const top = await page.$$eval('[data-testid=probs] tr', (trs) => trs.map((tr) => [tr.dataset.label, Number(tr.dataset.value)]).sort((a, b) => b[1] - a[1])[0][0]);
+  assert.ok(first.includes(top === truth ? `right: it is a ${truth}` : `wrong: it is a ${truth}`), `${top} vs ${truth}: ${first}`);
+  // Every stage's maps are drawn at the same size, whatever their resolution (28, 14, 7 px).
+  const widths = await page.$$eval('[data-testid=maps] canvas', (cs) => cs.map((c) => c.width));
+  assert.equal(new Set(widths).size, 1, `${widths}`);
+  assert.match(await page.textContent('[data-testid=maps] figcaption'), /Stage 1, its first block/);
 
   // A drawing: drag across the black canvas, then use it.
   const box = await page.locator('[data-testid=draw]').boundingBox();
@@ -55,6 +63,11 @@ test('Part 5: a net trained on the page shows its stage feature maps and verdict
   await page.click('[data-testid=use-drawing]');
   await page.waitForFunction((t) => document.querySelector('[data-testid=readout]').textContent !== t, first);
   assert.match(await page.textContent('[data-testid=input-name]'), /your drawing/);
+  // A drawing has no true class; a very confident answer on it gets a word on overconfidence.
+  const drawn = await page.textContent('[data-testid=readout]');
+  assert.doesNotMatch(drawn, /right: it is|wrong: it is/);
+  const topP = await page.$$eval('[data-testid=probs] tr', (trs) => Math.max(...trs.map((tr) => Number(tr.dataset.value))));
+  assert.equal(/overconfident/.test(drawn), topP > 0.9, `${topP}: ${drawn}`);
   assert.deepEqual(await mapShapes(page), ['4x28x28', '8x14x14', '16x7x7']);
   await page.waitForTimeout(300);
   const drawingMaps = await page.$$eval('[data-testid=maps] canvas', (cs) => cs.map((c) => c.toDataURL()).join('|'));

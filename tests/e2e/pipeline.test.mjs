@@ -25,9 +25,11 @@ test('Pipeline: warm-up then a milestone previewed and applied; Fashion-MNIST ru
   await page.goto(`${site.base}?page=pipeline&model=resnet20&width=4&samples=400&epochs=2&batch=32&lr=0.05&warmup=1&schedule=milestones&milestones=2&backend=cpu`);
   await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
 
+  assert.match(await page.textContent('[data-testid=readout]'), /Nothing measured yet/);
   await page.click('[data-testid=train]');
   await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 240_000 });
   assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'done', await page.textContent('.progress-text'));
+  assert.equal(await page.$('[data-testid=readout-empty]'), null, 'the readout has sentences now');
   lr = await legend(page, 'lr-chart');
   assert.equal(lr.applied.points, '20', 'the run reported the rate of every step');
   assert.equal(lr.applied.first, lr.planned.first);
@@ -63,6 +65,10 @@ test('Pipeline: warm-up then a milestone previewed and applied; Fashion-MNIST ru
       return n;
     });
     assert.ok(dark > 100, `the mistakes are drawn (${dark} dark pixels)`);
+    // Up to 12 of the wrong answers, each captioned with two different classes.
+    const tiles = await page.$$eval('[data-testid=mistakes] figure', (fs) => fs.map((f) => [f.dataset.predicted, f.dataset.label]));
+    assert.equal(tiles.length, Math.min(12, 80 - correct));
+    for (const [said, was] of tiles) assert.notEqual(said, was);
   }
   await screenshot(page, 'pipeline');
 
