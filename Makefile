@@ -18,7 +18,7 @@ TRUNK_VERSION := 0.21.14
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lint fuzz data setup setup-test serve build dist test test-native test-e2e bench bench-native bench-browser wasm-size
+.PHONY: lint fuzz data setup setup-test serve serve-dist build dist test test-native test-e2e bench bench-native bench-browser wasm-size
 
 setup: data
 	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -44,8 +44,15 @@ setup-test: setup
 	fi
 	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
 
+# The release build (opt-level 3, no LTO): the fastest to train in the tab and quick to rebuild.
+# `make serve-dist` serves the small deployable one instead (opt-level z + LTO, wasm-opt when installed).
 serve: setup
+	@echo "serving the release build (dist/) at http://127.0.0.1:8080"
 	trunk serve --release
+
+serve-dist: dist
+	@echo "serving the deployable build (target/site-dist/) at http://127.0.0.1:8081"
+	python3 -m http.server 8081 --bind 127.0.0.1 --directory target/site-dist
 
 build: setup
 	trunk build --release

@@ -266,6 +266,9 @@ pub fn LineChart(
     /// The previous run's lines, drawn faded underneath for comparison (Part 1).
     #[prop(optional, into)]
     previous: MaybeProp<Vec<Line>>,
+    /// What the faded lines are, in their legend.
+    #[prop(default = "previous run")]
+    previous_name: &'static str,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     // Redraw at most every REDRAW_MS, each chart in its own task: a draw costs tens of ms (plotters
@@ -325,7 +328,7 @@ pub fn LineChart(
                     {p.into_iter().enumerate().map(|(i, l)| view! {
                         <li data-series=l.label.clone() data-points=l.points.len() data-last=fmt(l.points.last().map(|p| p.1))>
                             <span class="swatch" style=format!("background:{}", css_faded(i))></span>
-                            {format!("previous run: {}", l.label)}
+                            {format!("{previous_name}: {}", l.label)}
                         </li>
                     }).collect_view()}
                 </ul>

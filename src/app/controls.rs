@@ -13,15 +13,20 @@ pub fn Slider(
     #[prop(into)] value: Signal<f64>,
     on_change: impl Fn(f64) + 'static,
     #[prop(optional, into)] disabled: Signal<bool>,
+    /// One line on what the control means, shown under it and read with it by screen readers.
+    #[prop(optional)]
+    hint: Option<&'static str>,
 ) -> impl IntoView {
     let id2 = id.clone();
     let locked = super::embed::locked(&id);
+    let hint_id = format!("{id}-hint");
     view! {
         <div class="control">
             <label for=id.clone()>{label}</label>
             <input
                 type="range"
                 id=id2
+                aria-describedby=hint.map(|_| hint_id.clone())
                 title=locked.then_some(LOCKED)
                 min=move || min.get()
                 max=move || max.get()
@@ -35,6 +40,7 @@ pub fn Slider(
                 }
             />
             <output for=id>{move || format_value(value.get())}</output>
+            {hint.map(|h| view! { <span class="control-hint" id=hint_id>{h}</span> })}
         </div>
     }
 }
@@ -59,6 +65,9 @@ pub fn Select(
     #[prop(into)] value: Signal<String>,
     on_change: impl Fn(String) + 'static,
     #[prop(optional, into)] disabled: Signal<bool>,
+    /// One line on what the control means (see [`Slider`]).
+    #[prop(optional)]
+    hint: Option<&'static str>,
 ) -> impl IntoView {
     // A closed select shows only what fits its width: the chosen option's whole text goes in a
     // tooltip and, on narrow screens where a long one is cut, on a line of its own below.
@@ -72,6 +81,7 @@ pub fn Select(
             <label for=id>{label}</label>
             <select
                 id=id
+                aria-describedby=hint.map(|_| format!("{id}-hint"))
                 title=move || if locked { LOCKED.to_string() } else { chosen.get() }
                 prop:disabled=move || locked || disabled.get()
                 on:change=move |ev| on_change(event_target_value(&ev))
@@ -81,6 +91,7 @@ pub fn Select(
                 }).collect_view()}
             </select>
             {move || chosen.with(|c| (c.chars().count() > 28).then(|| view! { <span class="select-full" aria-hidden="true">{c.clone()}</span> }))}
+            {hint.map(|h| view! { <span class="control-hint" id=format!("{id}-hint")>{h}</span> })}
         </div>
     }
 }

@@ -83,19 +83,30 @@ pub fn HeatStrip(
             Duration::from_millis(250),
         );
     });
-    let scale = move || {
-        steps.with(|s| {
-            range(s).map(|(lo, hi)| format!("colour: log₁₀‖∇W‖ from {:.2e} (dark) to {:.2e} (yellow)", 10f32.powf(lo), 10f32.powf(hi)))
-        })
+    let bounds = Signal::derive(move || steps.with(|s| range(s)));
+    let css = |t: f32| {
+        let [r, g, b] = colour(t);
+        format!("rgb({r},{g},{b})")
     };
+    let bar = format!("background: linear-gradient(to right, {}, {}, {})", css(0.0), css(0.5), css(1.0));
+    let rows = move || layers.with(|l| l.len()) * ROW_H;
     view! {
         <figure class="chart heat" data-testid=testid data-steps=move || steps.with(|s| s.len()) data-layers=move || layers.with(|l| l.len())>
             <figcaption>"Gradient norm of every weight layer at every step (rows: input at the top → classifier at the bottom; columns: steps)"</figcaption>
             <div class="heat-body">
                 <ol class="heat-labels">{move || layers.get().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ol>
-                <canvas node_ref=canvas width="720" height="14" role="img" aria-label="per-layer gradient norm heat strip"></canvas>
+                // Rows stay ROW_H CSS pixels tall (only the width stretches), so each label sits on its row.
+                <canvas node_ref=canvas width="720" height="14" role="img" aria-label="per-layer gradient norm heat strip"
+                    style=move || format!("height: {}px", rows().max(ROW_H))></canvas>
             </div>
-            <p class="hint">{scale}</p>
+            {move || bounds.get().map(|(lo, hi)| view! {
+                <div class="colour-bar" data-testid=format!("{testid}-scale") data-lo=10f32.powf(lo) data-hi=10f32.powf(hi)>
+                    <span>{format!("{:.2e}", 10f32.powf(lo))}</span>
+                    <span class="bar" style=bar.clone() role="img" aria-label="colour scale, log of the gradient norm"></span>
+                    <span>{format!("{:.2e}", 10f32.powf(hi))}</span>
+                    <span class="hint">"‖∇W‖ per layer, log scale (2nd–98th percentile; beyond it, the end colours)"</span>
+                </div>
+            })}
         </figure>
     }
 }

@@ -235,7 +235,7 @@ pub fn Part5Page() -> impl IntoView {
                     <Slider id="depth".into() label="Depth (6n + 2)".into() min=8.0 max=56.0 step=6.0
                         value=Signal::derive(move || settings.with(|s| s.depth as f64))
                         on_change=move |v| settings.update(|s| s.depth = snap_depth(v as usize, 6, 8)) disabled=running />
-                    <Slider id="width".into() label="Width".into() min=2.0 max=32.0 step=2.0
+                    <Slider id="width".into() label="Width (channels of the first stage)".into() hint="Each later stage doubles it: more channels, more maps to look at, a slower net." min=2.0 max=32.0 step=2.0
                         value=Signal::derive(move || settings.with(|s| s.width as f64))
                         on_change=move |v| settings.update(|s| s.width = v as usize) disabled=running />
                     <Slider id="samples".into() label="Training samples".into() min=200.0 max=10000.0 step=200.0

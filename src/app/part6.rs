@@ -85,12 +85,13 @@ pub fn Part6Page() -> impl IntoView {
                             s.depth = snap_depth(v as usize, step, min);
                         })
                         disabled=Signal::derive(move || running.get() || settings.with(|s| s.family == Family::Imagenet)) />
-                    <Slider id="width".into() label="Width (channels of the first stage)".into() min=2.0 max=64.0 step=2.0
+                    <Slider id="width".into() label="Width (channels of the first stage)".into() hint="Each later stage doubles it; both twins get the same width." min=2.0 max=64.0 step=2.0
                         value=Signal::derive(move || settings.with(|s| s.width as f64))
                         on_change=move |v| settings.update(|s| s.width = v as usize) disabled=running />
                     <Select
                         id="skip"
                         label="Residual twin's shortcut where the shape changes"
+                        hint="Where a stage halves the image and doubles the channels, x no longer fits F(x): option A drops pixels and pads the new channels with zeros, option B learns a 1×1 convolution."
                         options=vec![("identity", "identity, zero-padded (option A, no parameters)"), ("projection", "1×1 projection (option B)")]
                         value=Signal::derive(move || settings.with(|s| s.skip.name().to_string()))
                         on_change=move |v| settings.update(|s| s.skip = Skip::parse(&v).unwrap_or(s.skip))

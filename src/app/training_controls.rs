@@ -32,34 +32,34 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
                 options=DataKind::ALL.iter().map(|k| (k.name(), k.title())).collect()
                 value=Signal::derive(move || settings.with(|s| get(s).data.name().to_string()))
                 on_change=move |v| settings.update(|s| { let t = set(s); t.data = DataKind::parse(&v).unwrap_or(t.data) })
-                disabled=running
+                hint="What the nets learn from: synthetic sets are made from the seed in the tab; real ones are fetched once." disabled=running
             />
             <Slider id="samples".into() label="Samples (a fifth held out)".into() min=40.0 max=samples_max as f64 step=40.0
                 value=read(|t| t.samples as f64)
-                on_change=move |v| settings.update(|s| set(s).samples = v as usize) disabled=running />
+                on_change=move |v| settings.update(|s| set(s).samples = v as usize) hint="Images drawn from the set; one in five is kept aside to measure accuracy on images the net never trained on." disabled=running />
             <Show
                 when=move || !settings.with(|s| get(s).data.is_real())
                 fallback=move || view! { <p class="hint">"Image size and channels come from the dataset. "<a href=super::page_href("data")>"See the data"</a></p> }
             >
                 <Slider id="size".into() label="Image size (pixels)".into() min=8.0 max=32.0 step=8.0
                     value=read(|t| t.size as f64)
-                    on_change=move |v| settings.update(|s| set(s).size = v as usize) disabled=running />
+                    on_change=move |v| settings.update(|s| set(s).size = v as usize) hint="Height and width of the generated images." disabled=running />
             </Show>
             <Show when=move || !hide_epochs>
                 <Slider id="epochs".into() label="Epochs".into() min=1.0 max=epochs_max as f64 step=1.0
                     value=read(|t| t.epochs as f64)
-                    on_change=move |v| settings.update(|s| set(s).epochs = v as usize) disabled=running />
+                    on_change=move |v| settings.update(|s| set(s).epochs = v as usize) hint="Passes over the training images." disabled=running />
             </Show>
             <Slider id="batch".into() label="Batch size".into() min=4.0 max=256.0 step=4.0
                 value=read(|t| t.batch as f64)
-                on_change=move |v| settings.update(|s| set(s).batch = v as usize) disabled=running />
+                on_change=move |v| settings.update(|s| set(s).batch = v as usize) hint="Images per step: each step follows their averaged gradient." disabled=running />
             <Select
                 id="lr"
                 label="Learning rate (SGD)"
                 options=LR_CHOICES.iter().map(|v| (*v, *v)).collect()
                 value=Signal::derive(move || settings.with(|s| get(s).lr.to_string()))
                 on_change=move |v| settings.update(|s| { let t = set(s); t.lr = v.parse().unwrap_or(t.lr) })
-                disabled=running
+                hint="How far each step moves the weights along the gradient; too high and the loss blows up." disabled=running
             />
             <Select
                 id="momentum"
@@ -67,7 +67,7 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
                 options=MOMENTUM_CHOICES.iter().map(|v| (*v, *v)).collect()
                 value=Signal::derive(move || settings.with(|s| get(s).momentum.to_string()))
                 on_change=move |v| settings.update(|s| { let t = set(s); t.momentum = v.parse().unwrap_or(t.momentum) })
-                disabled=running
+                hint="How much of the previous steps’ direction each step keeps (0.9: roughly an average over the last 10 steps)." disabled=running
             />
             <Select
                 id="wd"
@@ -75,7 +75,7 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
                 options=WD_CHOICES.iter().map(|v| (*v, *v)).collect()
                 value=Signal::derive(move || settings.with(|s| get(s).weight_decay.to_string()))
                 on_change=move |v| settings.update(|s| { let t = set(s); t.weight_decay = v.parse().unwrap_or(t.weight_decay) })
-                disabled=running
+                hint="Pulls every weight slightly towards 0 at each step, which curbs overfitting." disabled=running
             />
             <Select
                 id="schedule"
@@ -147,17 +147,19 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
             <Slider id="warmup".into() label="Linear warm-up (epochs)".into() min=0.0 max=10.0 step=1.0
                 value=read(|t| t.warmup_epochs as f64)
                 on_change=move |v| settings.update(|s| set(s).warmup_epochs = v as usize)
+                hint="The rate climbs in a straight line from near 0 to its value over these epochs: gentler first steps for deep nets."
                 disabled=running />
             <div class="control check">
-                <input id="augment" type="checkbox"
+                <input id="augment" type="checkbox" aria-describedby="augment-hint"
                     prop:checked=move || settings.with(|s| get(s).augment)
                     prop:disabled=running
                     on:change=move |ev| settings.update(|s| set(s).augment = event_target_checked(&ev)) />
                 <label for="augment">"Augment (random crop; flips only where they keep the label)"</label>
+                <span class="control-hint" id="augment-hint">"Each epoch sees slightly shifted (and mirrored) copies, so the net cannot just memorise the images."</span>
             </div>
             <div class="control">
                 <label for="seed">"Seed"</label>
-                <input id="seed" type="number" min="0" max="1000000"
+                <input id="seed" type="number" min="0" max="1000000" aria-describedby="seed-hint"
                     prop:value=move || settings.with(|s| get(s).seed.to_string())
                     prop:disabled=running
                     on:change=move |ev| {
@@ -165,6 +167,7 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
                             settings.update(|s| set(s).seed = v.min(1_000_000))
                         }
                     } />
+                <span class="control-hint" id="seed-hint">"The same seed gives the same initial weights, data and order: a run can be repeated exactly."</span>
             </div>
         </fieldset>
     }

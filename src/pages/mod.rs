@@ -23,6 +23,7 @@ pub mod pipeline;
 pub mod query;
 pub mod readouts;
 pub mod run_view;
+pub mod saved_run;
 pub mod training;
 pub mod variants;
 pub mod visualise;

@@ -1,6 +1,7 @@
 // Course material: a page embedded with ?embed=1 (locked and hidden controls, autorun on scroll), a
 // course page with two frames, the share bar's link and iframe snippet, and the site under a sub-path.
 import { test, before, after } from 'node:test';
+import fs from 'node:fs';
 import assert from 'node:assert/strict';
 import { useSite, openPage, screenshot, SUBPATH } from './harness.mjs';
 
@@ -118,5 +119,46 @@ test(`The built site works from a sub-path (${SUBPATH}): assets, the worker and 
   // Links stay under the sub-path.
   const home = new URL(await page.getAttribute('a.brand', 'href'), page.url());
   assert.equal(home.pathname, SUBPATH);
+  assert.deepEqual(page.errors, []);
+});
+
+test('A run downloads as JSON and opens on another page, drawn faded under that run; a wrong file is refused', async () => {
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?page=part6&backend=cpu&depth=8&width=4&samples=160&epochs=2&batch=32`);
+  await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  assert.equal(await page.$eval('[data-testid=save-run]', (b) => b.disabled), true, 'nothing to save before a run');
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 120_000 });
+  const legend = await page.$$eval('[data-testid=loss-chart] .legend:not(.previous) li', (lis) => lis.map((li) => ({ ...li.dataset })));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=save-run]')]);
+  const file = await download.path();
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  assert.equal(saved.format, 'resnet-lab-run');
+  assert.equal(saved.page, 'part6');
+  assert.match(saved.settings, /depth=8/);
+  assert.deepEqual(saved.series.map((s) => s.label), legend.map((l) => l.series));
+  saved.series.forEach((s, i) => {
+    assert.equal(String(s.losses.length), legend[i].points);
+    assert.equal(String(s.losses.at(-1)[1]), legend[i].last);
+    assert.ok(s.summary.params > 0 && s.epochs.length === 2);
+  });
+
+  // Part 1, another page: its own run, with the saved Part 6 run underneath.
+  await page.goto(`${site.base}?page=part1&backend=cpu&depths=4&width=4&samples=160&epochs=2&batch=32`);
+  await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 120_000 });
+  await page.setInputFiles('[data-testid=open-run]', file);
+  await page.waitForSelector('[data-testid=compare-chart-previous] li');
+  assert.match(await page.textContent('[data-testid=saved-run-note]'), /2 series from the part6 page/);
+  const under = await page.$$eval('[data-testid=compare-chart-previous] li', (lis) => lis.map((li) => [li.dataset.series, li.dataset.last]));
+  assert.deepEqual(under, saved.series.map((s) => [s.label, String(s.losses.at(-1)[1])]));
+  const over = await page.$$eval('[data-testid=compare-chart] .legend:not(.previous) li', (lis) => lis.map((li) => li.dataset.series));
+  assert.equal(over.length, 1);
+  // A file that is not a saved run: refused with the reason, the comparison kept.
+  await page.setInputFiles('[data-testid=open-run]', { name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "something else", "version": 1}') });
+  await page.waitForFunction(() => /notes\.json was not opened/.test(document.querySelector('[data-testid=saved-run-note]').textContent));
+  assert.equal(await page.$$eval('[data-testid=compare-chart-previous] li', (lis) => lis.length), 2);
+  await screenshot(page, 'compare-saved-run');
   assert.deepEqual(page.errors, []);
 });

@@ -198,6 +198,14 @@ test('Part 1: the previous run stays on the loss chart, faded, when the next one
   await page.click('[data-testid=train]');
   await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 120_000 });
   assert.equal(await page.$('[data-testid=loss-chart-previous]'), null, 'nothing before the first run');
+  // Every data and training control says what it means, and screen readers read it with the control.
+  const undescribed = await page.$$eval('fieldset', (fs) => {
+    const training = fs.find((f) => f.querySelector('legend')?.textContent === 'Data and training');
+    return [...training.querySelectorAll('input, select')]
+      .filter((c) => !(document.getElementById(c.getAttribute('aria-describedby') || '')?.textContent.trim().length > 10))
+      .map((c) => c.id);
+  });
+  assert.deepEqual(undescribed, ['schedule'], 'the schedule select names its options instead');
   const plain = await page.$$eval('[data-testid=loss-chart] .legend:not(.previous) li', (lis) => lis.map((li) => [li.dataset.series, li.dataset.last]));
   await page.check('[data-testid=skip-residual]');
   await page.click('[data-testid=train]');

@@ -26,6 +26,20 @@ test('Part 4 trains a ResNet on Fashion-MNIST; loss, gradient norm and the per-l
     return colours.size;
   });
   assert.ok(painted > 20, `heat strip shows a range of colours (${painted})`);
+  // Each layer's label sits on its row, the classifier's on the last one; a colour bar gives the range.
+  const rows = await page.$eval('[data-testid=heat-strip]', (f) => {
+    const c = f.querySelector('canvas').getBoundingClientRect();
+    const h = c.height / Number(f.dataset.layers);
+    return [...f.querySelectorAll('.heat-labels li')].map((li, i) => {
+      const b = li.getBoundingClientRect();
+      return [li.textContent, Math.abs(b.top + b.height / 2 - (c.top + (i + 0.5) * h))];
+    });
+  });
+  assert.equal(rows.length, 8);
+  assert.equal(rows.at(-1)[0], 'fc');
+  for (const [label, off] of rows) assert.ok(off < 2, `${label} is ${off.toFixed(1)} px off its row`);
+  const scale = await page.$eval('[data-testid=heat-strip-scale]', (e) => [Number(e.dataset.lo), Number(e.dataset.hi)]);
+  assert.ok(scale[0] > 0 && scale[1] > scale[0], JSON.stringify(scale));
   assert.ok(await canvasHasInk(page, '[data-testid=gradnorm-chart]') > 200);
   const d = await page.$eval('[data-testid=details] li', (li) => ({ ...li.dataset }));
   assert.equal(d.series, 'ResNet-8');
