@@ -18,7 +18,7 @@ TRUNK_VERSION := 0.21.14
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lint fuzz data setup setup-test serve serve-dist build dist test test-native test-e2e bench bench-native bench-browser wasm-size
+.PHONY: lint fuzz fuzz-long data setup setup-test serve serve-dist build dist test test-native test-e2e bench bench-native bench-browser wasm-size
 
 setup: data
 	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -74,6 +74,13 @@ test-native:
 # cargo-fuzz's flags need a nightly rustc; RUSTC_BOOTSTRAP lets the machine's stable one take them.
 FUZZ_SECS ?= 30
 FUZZ_TARGETS := idx cifar files
+FUZZ_ARGS ?= -max_total_time=$(FUZZ_SECS)
+# The long run: a million inputs per target, then a minute each of inputs as large as a whole
+# CIFAR-10 batch file (31 MB) from the start (-len_control=0: libFuzzer otherwise grows lengths slowly).
+fuzz-long:
+	$(MAKE) --no-print-directory fuzz FUZZ_ARGS="-runs=1000000"
+	$(MAKE) --no-print-directory fuzz FUZZ_ARGS="-max_total_time=60 -max_len=31000000 -len_control=0"
+
 fuzz:
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	cd fuzz
@@ -81,10 +88,10 @@ fuzz:
 	  mkdir -p $(CARGO_TARGET_DIR)/fuzz-corpus/$$t
 	  log=$(CARGO_TARGET_DIR)/fuzz-$$t.log
 	  if ! RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none $$t $(CARGO_TARGET_DIR)/fuzz-corpus/$$t seeds/$$t -- \
-	      -max_total_time=$(FUZZ_SECS) -rss_limit_mb=2048 -print_final_stats=1 >$$log 2>&1; then
+	      $(FUZZ_ARGS) -rss_limit_mb=4096 -print_final_stats=1 >$$log 2>&1; then
 	    tail -40 $$log; echo "fuzz target $$t failed (log: $$log; crashing input under fuzz/artifacts/$$t)"; exit 1
 	  fi
-	  echo "fuzz $$t: $$(grep -h 'stat::number_of_executed_units' $$log | awk '{print $$2}') inputs in $(FUZZ_SECS) s, no crash"
+	  echo "fuzz $$t: $$(grep -h 'stat::number_of_executed_units' $$log | awk '{print $$2}') inputs ($(FUZZ_ARGS)) in $$(awk '/Done [0-9]+ runs in/ {print $$(NF-1)" s"}' $$log | tail -1), no crash"
 	done
 
 test-e2e:

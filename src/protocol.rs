@@ -101,6 +101,11 @@ pub enum FromWorker {
         series: usize,
         event: Event,
     },
+    /// The worker's wasm memory after a request (it only grows: the high-water mark), for the soak test
+    /// and for anyone curious (the badge carries it as `data-worker-memory`).
+    Memory {
+        bytes: u64,
+    },
     /// The whole request has ended (finished, cancelled or failed).
     Finished {
         id: u32,
@@ -143,7 +148,7 @@ impl FromWorker {
     /// to any request but their latest, so a late answer never overwrites a newer one.
     pub fn request_id(&self) -> Option<u32> {
         match self {
-            FromWorker::Ready | FromWorker::Backend { .. } => None,
+            FromWorker::Ready | FromWorker::Backend { .. } | FromWorker::Memory { .. } => None,
             FromWorker::Event { id, .. }
             | FromWorker::Finished { id, .. }
             | FromWorker::Measured { id, .. }

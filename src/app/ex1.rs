@@ -2,6 +2,7 @@
 //! same data and seed; their first- and last-layer gradients are followed step by step on a log axis.
 //! A depth sweep then fits ‖∇W₁‖ ≈ c·r^depth and reports the r this run gives.
 
+use super::estimate::Estimate;
 use leptos::prelude::*;
 
 use super::chart::{Line, LineChart};
@@ -157,6 +158,7 @@ pub fn Ex1Page() -> impl IntoView {
                 <div class="actions">
                     <button type="button" class="primary" data-testid="train" prop:disabled=busy
                         on:click=move |_| runs.start(settings.with(|s| s.configs()))>"Train both"</button>
+                    <Estimate configs=Signal::derive(move || settings.with(|s| s.configs())) />
                 </div>
             </Controls>
             <Progress run=runs.view on_cancel=move || runs.cancel() />

@@ -1,6 +1,7 @@
 //! Exercise 2 — skip connections. The same net trained twice, without and with shortcuts; the
 //! gradient that reaches every layer, plain against residual; and a depth sweep: does deeper now help?
 
+use super::estimate::Estimate;
 use leptos::prelude::*;
 
 use super::chart::{Line, LineChart};
@@ -101,6 +102,7 @@ pub fn Ex2Page() -> impl IntoView {
                 <div class="actions">
                     <button type="button" class="primary" data-testid="train" prop:disabled=busy
                         on:click=move |_| runs.start(settings.with(|s| s.configs()))>"Train plain and residual"</button>
+                    <Estimate configs=Signal::derive(move || settings.with(|s| s.configs())) />
                 </div>
             </Controls>
             <Progress run=runs.view on_cancel=move || runs.cancel() />

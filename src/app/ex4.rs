@@ -2,6 +2,7 @@
 //! before they run (memory from the plan, step time from a measured forward pass), then trained side
 //! by side. The same runs at full size are one CLI command away.
 
+use super::estimate::Estimate;
 use leptos::prelude::*;
 
 use super::chart::{Line, LineChart};
@@ -93,6 +94,7 @@ pub fn Ex4Page() -> impl IntoView {
                 <div class="actions">
                     <button type="button" class="primary" data-testid="train" prop:disabled=move || running.get() || problem.get().is_some()
                         on:click=train>"Train"</button>
+                    <Estimate configs=Signal::derive(move || settings.with(|s| s.configs())) />
                 </div>
             </Controls>
             {move || problem.get().map(|p| view! { <p class="notice error" role="alert" data-testid="refused">{p}</p> })}

@@ -1,6 +1,7 @@
 //! Exercise 5 — skip variants compared on one backbone, data, seed and budget: loss and accuracy
 //! overlaid, the first layer's gradient per variant, and what the weighted and gated skips learned.
 
+use super::estimate::Estimate;
 use leptos::prelude::*;
 
 use super::chart::{Line, LineChart};
@@ -116,6 +117,7 @@ pub fn Ex5Page() -> impl IntoView {
                 <TrainingControls settings=settings get=|s: &Ex5| &s.train set=|s: &mut Ex5| &mut s.train running=running />
                 <div class="actions">
                     <button type="button" class="primary" data-testid="train" prop:disabled=running on:click=train>"Train every variant"</button>
+                    <Estimate configs=Signal::derive(move || settings.with(|s| s.configs())) />
                 </div>
             </Controls>
             <table class="numbers" data-testid="params">

@@ -7,6 +7,7 @@ mod confusion;
 mod controls;
 mod embed;
 mod epoch_charts;
+mod estimate;
 mod export;
 mod feature_maps;
 mod gallery;
@@ -131,6 +132,7 @@ fn App() -> impl IntoView {
     provide_context(embed.clone());
     let status = RwSignal::new(BackendStatus::Starting);
     provide_context(status);
+    provide_context(estimate::Pace(RwSignal::new(None)));
     // Charts draw at their displayed size: they redraw when the window's width changes.
     let width = RwSignal::new(window().inner_width().ok().and_then(|w| w.as_f64()).unwrap_or(0.0));
     provide_context(chart::ViewportWidth(width));
@@ -139,7 +141,8 @@ fn App() -> impl IntoView {
     });
     let _ = window().add_event_listener_with_callback("resize", wasm_bindgen::JsCast::unchecked_ref(on_resize.as_ref()));
     on_resize.forget();
-    worker_client::connect(choice, status);
+    let memory = RwSignal::new(None::<u64>);
+    worker_client::connect(choice, status, memory);
     let page = q.raw("page").unwrap_or_default().to_string();
     let notes = q.notes.clone();
 
@@ -162,7 +165,7 @@ fn App() -> impl IntoView {
         view! {
             <header class="top embed-bar">
                 <a class="brand" href=out target="_blank" rel="noopener" data-testid="open-in-lab">"Open in ResNet Lab ↗"</a>
-                <BackendBadge status=status />
+                <BackendBadge status=status memory=memory />
             </header>
         }
         .into_any()
@@ -171,7 +174,7 @@ fn App() -> impl IntoView {
             <header class="top">
                 <a class="brand" href=page_href("")>"ResNet Lab"</a>
                 <span class="tagline">"why F(x) + x lets deep networks learn"</span>
-                <BackendBadge status=status />
+                <BackendBadge status=status memory=memory />
             </header>
         }
         .into_any()
@@ -207,7 +210,7 @@ fn missing_page(slug: &str) -> AnyView {
 }
 
 #[component]
-fn BackendBadge(status: RwSignal<BackendStatus>) -> impl IntoView {
+fn BackendBadge(status: RwSignal<BackendStatus>, memory: RwSignal<Option<u64>>) -> impl IntoView {
     let badge = move || match status.get() {
         BackendStatus::Starting => ("starting", "Starting compute…".to_string(), String::new(), None),
         BackendStatus::Ready { name, adapter, note } => {
@@ -218,7 +221,8 @@ fn BackendBadge(status: RwSignal<BackendStatus>) -> impl IntoView {
     };
     view! {
         <div class="backend">
-            <span class="badge" data-testid="backend" data-backend=move || badge().0 title=move || badge().2>
+            <span class="badge" data-testid="backend" data-backend=move || badge().0 title=move || badge().2
+                data-worker-memory=move || memory.get().map(|b| b.to_string())>
                 {move || badge().1}
             </span>
             {move || badge().3.map(|n| view! { <span class="backend-note" data-testid="backend-note">{n}</span> })}

@@ -2,6 +2,7 @@
 //! with the same seed; their loss curves share one chart. Flip "Connections" to residual to see the
 //! skip connection remove the penalty for depth.
 
+use super::estimate::Estimate;
 use leptos::prelude::*;
 
 use super::page::{use_page_state, Controls, Lede, PageShell};
@@ -111,6 +112,7 @@ pub fn Part1Page() -> impl IntoView {
                 <TrainingControls settings=settings get=|s: &Part1| &s.train set=|s: &mut Part1| &mut s.train running=running />
                 <div class="actions">
                     <button type="button" class="primary" data-testid="train" prop:disabled=running on:click=train>"Train"</button>
+                    <Estimate configs=Signal::derive(move || settings.with(|s| s.configs())) />
                 </div>
             </Controls>
             <Progress run=run on_cancel=cancel />

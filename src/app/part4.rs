@@ -1,6 +1,7 @@
 //! Part 4 — training with gradient monitoring: a ResNet on real data, with live loss and global
 //! gradient-norm curves and a per-layer gradient heat strip that fills in as it trains.
 
+use super::estimate::Estimate;
 use leptos::prelude::*;
 
 use super::page::{use_page_state, Controls, Lede, PageShell};
@@ -81,6 +82,7 @@ pub fn Part4Page() -> impl IntoView {
                 <div class="actions">
                     <button type="button" class="primary" data-testid="train" prop:disabled=running
                         on:click=move |_| runs.start(vec![settings.with(|s| s.config())])>"Train"</button>
+                    <Estimate configs=Signal::derive(move || settings.with(|s| vec![s.config()])) />
                 </div>
             </Controls>
             <Progress run=runs.view on_cancel=move || runs.cancel() />

@@ -1,6 +1,7 @@
 //! Part 5 — what the network sees: train a small ResNet here, then pick an input (a test image,
 //! your drawing, or an uploaded picture) and look at the first block of each stage and the verdict.
 
+use super::estimate::Estimate;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
@@ -246,6 +247,7 @@ pub fn Part5Page() -> impl IntoView {
                         on_change=move |v| settings.update(|s| s.train.epochs = v as usize) disabled=running />
                     <button type="button" class="primary" data-testid="train" prop:disabled=running
                         on:click=move |_| { seen.set(None); imported.set(false); runs.start(vec![settings.with(|s| s.config())]) }>"Train"</button>
+                    <Estimate configs=Signal::derive(move || settings.with(|s| vec![s.config()])) />
                     {saved.map(|s| {
                         let text = format!("Or look inside the {} trained on Part 4 ({})", s.label, s.data.kind.title());
                         view! { <button type="button" data-testid="use-part4" prop:disabled=running on:click=move |_| use_saved(s.clone())>{text}</button> }

@@ -1,6 +1,7 @@
 //! Part 6 — ResNet vs plain showdown: the same network with and without shortcuts, trained side by
 //! side on the same data and seed, curves overlaid.
 
+use super::estimate::Estimate;
 use leptos::prelude::*;
 
 use super::page::{use_page_state, Controls, Lede, PageShell};
@@ -103,6 +104,7 @@ pub fn Part6Page() -> impl IntoView {
                 <div class="actions">
                     <button type="button" class="primary" data-testid="train" prop:disabled=running
                         on:click=move |_| runs.start(settings.with(|s| s.configs()))>"Train both"</button>
+                    <Estimate configs=Signal::derive(move || settings.with(|s| s.configs())) />
                 </div>
             </Controls>
             <Progress run=runs.view on_cancel=move || runs.cancel() />

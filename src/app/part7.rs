@@ -1,6 +1,7 @@
 //! Part 7 — your turn: queue model variants (or a preset comparison), train them one after another
 //! on the same data and seed, and compare curves, final numbers and a CSV export.
 
+use super::estimate::Estimate;
 use leptos::prelude::*;
 
 use super::page::{use_page_state, Controls, Lede, PageShell};
@@ -131,6 +132,7 @@ pub fn Part7Page() -> impl IntoView {
                 <div class="actions">
                     <button type="button" class="primary" data-testid="train" prop:disabled=move || running.get() || settings.with(|s| s.rows.is_empty())
                         on:click=move |_| runs.start(settings.with(|s| s.configs()))>"Run the queue"</button>
+                    <Estimate configs=Signal::derive(move || settings.with(|s| s.configs())) />
                     <button type="button" data-testid="csv" prop:disabled=move || runs.view.with(|r| r.series.is_empty() || r.phase == Phase::Running)
                         on:click=move |_| { runs.view.with_untracked(|r| download_text("resnet-lab-part7.csv", "text/csv", &csv(&r.series))); }>"Export CSV"</button>
                 </div>

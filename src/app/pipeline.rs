@@ -1,6 +1,7 @@
 //! The practical pipeline page: one model, real data, a schedule with warm-up previewed before the
 //! run, long runs with progress and ETA, then per-class results.
 
+use super::estimate::Estimate;
 use leptos::prelude::*;
 
 use super::bar_chart::{Bar, BarChart};
@@ -218,6 +219,7 @@ pub fn PipelinePage() -> impl IntoView {
             <div class="actions">
                 <button type="button" class="primary" data-testid="train" prop:disabled=running
                     on:click=move |_| { ck_note.set(None); start(settings.with_untracked(Pipeline::config)) }>"Train"</button>
+                    <Estimate configs=Signal::derive(move || settings.with(|s| vec![s.config()])) />
             </div>
             <p class="hint" data-testid="epoch-status" data-epoch=epoch_now data-images-per-sec=move || images_per_sec.get().map(|r| format!("{r:.1}"))>
                 {move || (planned_epochs.get() > 0).then(|| {

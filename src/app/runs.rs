@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::chart::Line;
+use super::estimate::Pace;
 use super::worker_client;
 use crate::lab::experiment::{EpochStats, ExperimentConfig};
 use crate::lab::gradients::When;
@@ -12,11 +13,13 @@ use crate::pages::run_view::{Phase, RunView};
 #[derive(Clone, Copy)]
 pub struct Runs {
     pub view: RwSignal<RunView>,
+    /// The tab's pace, updated when a series finishes (see [`super::estimate`]).
+    pace: Option<Pace>,
 }
 
 impl Runs {
     pub fn new() -> Self {
-        Runs { view: RwSignal::new(RunView::default()) }
+        Runs { view: RwSignal::new(RunView::default()), pace: use_context::<Pace>() }
     }
 
     pub fn running(self) -> Signal<bool> {
@@ -45,9 +48,17 @@ impl Runs {
         let configs_classes = configs.first().map_or(0, |c| c.data.classes);
         let labels = configs.iter().map(|c| c.label.clone()).collect();
         let view = self.view;
+        let (pace, measured) = (self.pace, configs.clone());
         // Only this run's messages touch the view: every update re-runs whatever reads it.
         let id = worker_client::run(configs, move |msg| {
             if view.with_untracked(|r| r.concerns(msg)) {
+                if let (Some(p), crate::protocol::FromWorker::Event { series, event: crate::lab::experiment::Event::Done(m), .. }) =
+                    (pace, msg)
+                {
+                    if let Some(ms) = measured.get(*series).and_then(|c| crate::pages::estimate::pace(c, m.step_ms)) {
+                        p.0.set(Some(ms));
+                    }
+                }
                 also(msg);
                 view.update(|r| r.apply(msg, js_sys::Date::now()))
             }

@@ -23,6 +23,8 @@ struct Client {
     listeners: Vec<(&'static str, u32, Listener)>,
     choice: BackendChoice,
     status: Option<RwSignal<BackendStatus>>,
+    /// The worker's last reported wasm memory (bytes).
+    memory: Option<RwSignal<Option<u64>>>,
     next_id: u32,
     /// When workers died (ms), for [`crate::protocol::restart_plan`].
     crashes: Vec<f64>,
@@ -38,17 +40,19 @@ thread_local! {
         listeners: vec![],
         choice: BackendChoice::Auto,
         status: None,
+        memory: None,
         next_id: 1,
         crashes: vec![],
         backend: None,
     });
 }
 
-pub fn connect(choice: BackendChoice, status: RwSignal<BackendStatus>) {
+pub fn connect(choice: BackendChoice, status: RwSignal<BackendStatus>, memory: RwSignal<Option<u64>>) {
     CLIENT.with(|c| {
         let mut c = c.borrow_mut();
         c.choice = choice;
         c.status = Some(status);
+        c.memory = Some(memory);
     });
     spawn();
 }
@@ -101,6 +105,11 @@ fn handle(msg: FromWorker) {
                 for m in queue {
                     let _ = w.post_message(&m);
                 }
+            }
+        }
+        FromWorker::Memory { bytes } => {
+            if let Some(m) = CLIENT.with(|c| c.borrow().memory) {
+                m.set(Some(*bytes));
             }
         }
         FromWorker::Backend { name, adapter, note } => {

@@ -4,6 +4,7 @@
 pub mod catalogue;
 pub mod data;
 pub mod embed;
+pub mod estimate;
 pub mod ex1;
 pub mod ex2;
 pub mod ex3;

@@ -35,6 +35,9 @@ fn mb(bytes: f64) -> String {
     format!("{:.1} MB", bytes / 1_048_576.0)
 }
 
+/// What a download stopped by Cancel returns (the run then ends as cancelled, not failed).
+const DOWNLOAD_CANCELLED: &str = "the download was cancelled";
+
 /// The loaded corpus for `kind`, loading it from the site the first time.
 /// Progress messages carry `id`, the request that needed the set.
 pub async fn ensure(id: u32, kind: DataKind) -> Result<Rc<Corpus>, String> {
@@ -89,6 +92,11 @@ async fn fetch_all(id: u32, kind: DataKind) -> Result<Vec<(String, Vec<u8>)>, St
         let mut bytes = Vec::with_capacity(length(&resp).unwrap_or(0.0) as usize);
         let mut reported = 0f64;
         loop {
+            // Cancel stops a download between chunks (the page asked within a second, not at the end).
+            if super::is_cancelled(id) {
+                let _ = reader.cancel();
+                return Err(DOWNLOAD_CANCELLED.into());
+            }
             let chunk = JsFuture::from(reader.read()).await.map_err(|e| format!("{url}: download failed: {e:?}"))?;
             if Reflect::get(&chunk, &"done".into()).ok().and_then(|v| v.as_bool()).unwrap_or(true) {
                 break;

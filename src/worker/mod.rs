@@ -48,6 +48,19 @@ thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
 }
 
+/// Reports the wasm memory's size (see [`FromWorker::Memory`]).
+fn post_memory() {
+    let buffer = js_sys::Reflect::get(&wasm_bindgen::memory(), &"buffer".into());
+    if let Some(bytes) = buffer.ok().and_then(|b| js_sys::Reflect::get(&b, &"byteLength".into()).ok()).and_then(|v| v.as_f64()) {
+        post(&FromWorker::Memory { bytes: bytes as u64 });
+    }
+}
+
+/// Whether the page has cancelled request `id`.
+fn is_cancelled(id: u32) -> bool {
+    STATE.with(|s| s.borrow().cancelled.contains(&id))
+}
+
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
@@ -145,7 +158,7 @@ impl Host for WorkerHost {
     }
 
     fn cancelled(&self) -> bool {
-        STATE.with(|s| s.borrow().cancelled.contains(&self.id))
+        is_cancelled(self.id)
     }
 
     fn now_ms(&self) -> f64 {
@@ -205,6 +218,10 @@ async fn run_all(id: u32, configs: Vec<crate::lab::experiment::ExperimentConfig>
         let corpus = if config.data.kind.is_real() {
             match data::ensure(id, config.data.kind).await {
                 Ok(c) => Some(c),
+                Err(_) if is_cancelled(id) => {
+                    outcome = (true, None);
+                    break;
+                }
                 Err(e) => {
                     host.emit(Event::Failed { reason: e.clone() });
                     outcome = (false, Some(e));
@@ -237,6 +254,7 @@ async fn run_all(id: u32, configs: Vec<crate::lab::experiment::ExperimentConfig>
         }
     }
     STATE.with(|s| s.borrow_mut().cancelled.remove(&id));
+    post_memory();
     post(&FromWorker::Finished { id, cancelled: outcome.0, error: outcome.1 });
 }
 

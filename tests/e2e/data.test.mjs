@@ -104,3 +104,26 @@ test('bad data URL values are clamped with a note', async () => {
   await page.waitForSelector('[data-testid=data-info][data-kind=fashion]', { timeout: 120_000 });
   assert.deepEqual(page.errors, []);
 });
+
+test('Cancel during a dataset download stops it within a second; the next run downloads again and trains', async () => {
+  const page = await openPage(site.browser);
+  site.server.slowData = true;
+  try {
+    await page.goto(`${site.base}?page=part1&data=fashion&depths=4&width=4&samples=200&epochs=1&batch=32&backend=cpu`);
+    await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+    await page.click('[data-testid=train]');
+    await page.waitForFunction(() => /Downloading Fashion-MNIST/.test(document.querySelector('.progress-text').textContent), null, { timeout: 60_000 });
+    const t0 = Date.now();
+    await page.click('[data-testid=cancel]');
+    await page.waitForSelector('[data-testid=progress][data-phase=cancelled]', { timeout: 10_000 });
+    const ms = Date.now() - t0;
+    console.log(`cancel during the download took effect after ${ms} ms`);
+    assert.ok(ms < 1000, `${ms} ms`);
+  } finally {
+    site.server.slowData = false;
+  }
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 180_000 });
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'done', await page.textContent('.progress-text'));
+  assert.deepEqual(page.errors, []);
+});

@@ -38,8 +38,17 @@ export function serve() {
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     fs.readFile(file, (err, body) => {
       if (err) { res.writeHead(404); return res.end('not found'); }
-      res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' });
-      res.end(body);
+      res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream', 'content-length': body.length });
+      if (!(server.slowData && rel.includes('/data/'))) return res.end(body);
+      // A slow link for the datasets (a test sets server.slowData): 256 KB every 100 ms, 2.5 MB/s.
+      let at = 0;
+      const next = () => {
+        if (res.destroyed) return;
+        res.write(body.subarray(at, at + 262_144));
+        at += 262_144;
+        if (at < body.length) setTimeout(next, 100); else res.end();
+      };
+      next();
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
@@ -47,7 +56,7 @@ export function serve() {
   }));
 }
 
-export async function launch({ webgpu = true } = {}) {
+export async function launch({ webgpu = true, exposeGc = false } = {}) {
   const executablePath = process.env.CHROMIUM || ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => fs.existsSync(p));
   const browser = await chromium.launch({
     executablePath,
@@ -56,6 +65,7 @@ export async function launch({ webgpu = true } = {}) {
     args: [
       '--headless=new', '--no-sandbox', '--disable-gpu', ...(webgpu ? ['--enable-unsafe-webgpu'] : []), '--disable-quic',
       '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...(exposeGc ? ['--js-flags=--expose-gc', '--enable-precise-memory-info'] : []),
     ],
   });
   return browser;

@@ -195,6 +195,7 @@ test('Part 1: the previous run stays on the loss chart, faded, when the next one
   const page = await openPage(site.browser);
   await page.goto(`${site.base}?page=part1&backend=cpu&depths=4,8&width=4&samples=160&epochs=2&batch=32&skip=plain`);
   await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  assert.match(await page.textContent('[data-testid=estimate]'), /The first run in this tab measures its pace/);
   await page.click('[data-testid=train]');
   await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 120_000 });
   assert.equal(await page.$('[data-testid=loss-chart-previous]'), null, 'nothing before the first run');
@@ -207,6 +208,16 @@ test('Part 1: the previous run stays on the loss chart, faded, when the next one
   });
   assert.deepEqual(undescribed, ['schedule'], 'the schedule select names its options instead');
   const plain = await page.$$eval('[data-testid=loss-chart] .legend:not(.previous) li', (lis) => lis.map((li) => [li.dataset.series, li.dataset.last]));
+  // The run measured this tab's pace: the next run's time is estimated beside Train, and twice the
+  // epochs are estimated at twice the time (steps and held-out passes both double).
+  const secs = async () => Number(await page.getAttribute('[data-testid=estimate]', 'data-secs'));
+  const two = await secs();
+  assert.ok(two > 0 && Number.isFinite(two), `${two}`);
+  assert.match(await page.textContent('[data-testid=estimate]'), /(about \d+ (s|min)|under a second) here/);
+  await page.$eval('#epochs', (e) => { e.value = '4'; e.dispatchEvent(new Event('input', { bubbles: true })); });
+  await page.waitForFunction((t) => Number(document.querySelector('[data-testid=estimate]').dataset.secs) !== t, two);
+  assert.ok(Math.abs((await secs()) / two - 2) < 1e-6, `${await secs()} vs ${two}`);
+  await page.$eval('#epochs', (e) => { e.value = '2'; e.dispatchEvent(new Event('input', { bubbles: true })); });
   await page.check('[data-testid=skip-residual]');
   await page.click('[data-testid=train]');
   await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 120_000 });

@@ -199,6 +199,20 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_gzip_bomb_is_refused_at_the_cap() {
+        // 1 MB of zeros compresses to ~1 KB: written MAX_UNPACKED/1 MB + 1 times, it unpacks past the cap.
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..(MAX_UNPACKED >> 20) + 1 {
+            enc.write_all(&zeros).unwrap();
+        }
+        let bomb = enc.finish().unwrap();
+        assert!(bomb.len() < 4 << 20, "{} bytes", bomb.len());
+        assert!(gunzip("bomb.gz", &bomb).unwrap_err().0.contains("unpacks to more than 512 MB"));
+    }
+
+    #[test]
     fn cifar_records() {
         let mut file = Vec::new();
         for label in [3u8, 9] {
