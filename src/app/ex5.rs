@@ -13,7 +13,7 @@ use super::run_details::RunDetails;
 use super::runs::Runs;
 use super::training_controls::TrainingControls;
 use crate::lab::model::Skip;
-use crate::pages::ex5::{readout, title, Backbone, Ex5, VARIANTS};
+use crate::pages::ex5::{readout, Backbone, Ex5, VARIANTS};
 use crate::pages::page::PageState;
 use crate::pages::run_view::Phase;
 
@@ -89,7 +89,7 @@ pub fn Ex5Page() -> impl IntoView {
                                     s.variants.sort_by_key(|x| VARIANTS.iter().position(|y| y == x));
                                     if s.variants.is_empty() { s.variants.push(v); }
                                 }) />
-                            {format!(" {}", title(v))}
+                            {format!(" {}", v.title())}
                         </label>
                     }).collect_view()}
                 </fieldset>
@@ -124,7 +124,7 @@ pub fn Ex5Page() -> impl IntoView {
                 <caption>"Parameters of each variant (planned from the model, before training)"</caption>
                 <tbody>
                     {move || settings.with(|s| s.params()).into_iter().map(|(v, p)| view! {
-                        <tr data-variant=v.name() data-params=p><th scope="row">{title(v)}</th><td>{p}</td></tr>
+                        <tr data-variant=v.name() data-params=p><th scope="row">{v.title()}</th><td>{p}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>

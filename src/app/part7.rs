@@ -79,7 +79,7 @@ pub fn Part7Page() -> impl IntoView {
                         value=Signal::derive(move || draft.with(|d| d.width as f64))
                         on_change=move |v| draft.update(|d| d.width = v as usize) />
                     <Select id="skip" label="Shortcut"
-                        options=Skip::ALL.iter().map(|k| (k.name(), k.name())).chain([("pattern", "a skip per block (pattern)")]).collect()
+                        options=Skip::ALL.iter().map(|k| (k.name(), k.title())).chain([("pattern", "a skip per block (pattern)")]).collect()
                         value=Signal::derive(move || draft.with(|d| if d.pattern.is_some() { "pattern".to_string() } else { d.skip.name().to_string() }))
                         on_change=move |v| draft.update(|d| if v == "pattern" {
                             d.skip = Skip::Identity;

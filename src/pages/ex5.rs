@@ -14,18 +14,6 @@ use crate::lab::model::{Family, ModelSpec, Skip};
 /// The variants offered, the exercise's four first.
 pub const VARIANTS: [Skip; 5] = [Skip::Identity, Skip::ChannelWeight, Skip::XAttention, Skip::Dense, Skip::Attention];
 
-/// A variant's name as the page shows it.
-pub fn title(skip: Skip) -> &'static str {
-    match skip {
-        Skip::Identity => "identity: x + F(x)",
-        Skip::ChannelWeight => "channel weights: x + w ⊙ F(x)",
-        Skip::XAttention => "attention from x: x + a(x) ⊙ F(x)",
-        Skip::Dense => "dense: x + F(x) + G(x)",
-        Skip::Attention => "SE on the residual: x + a(F) ⊙ F(x)",
-        _ => "other",
-    }
-}
-
 /// The backbone every variant shares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backbone {
@@ -140,7 +128,7 @@ impl Ex5 {
                 self.variants.iter().map(move |&v| {
                     let mut t = self.train.clone();
                     t.seed += k;
-                    let label = if self.seeds > 1 { format!("{} (seed {})", title(v), t.seed) } else { title(v).to_string() };
+                    let label = if self.seeds > 1 { format!("{} (seed {})", v.title(), t.seed) } else { v.title().to_string() };
                     ExperimentConfig { label, ..t.config(self.model(v)) }
                 })
             })

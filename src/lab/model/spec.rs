@@ -25,6 +25,19 @@ pub enum Skip {
 }
 
 impl Skip {
+    /// The name a page shows: what the block computes, in words and symbols.
+    pub fn title(self) -> &'static str {
+        match self {
+            Skip::None => "none: a plain block, no shortcut",
+            Skip::Identity => "identity: x + F(x)",
+            Skip::Projection => "projection: x + F(x), a 1×1 conv where the shape changes",
+            Skip::ChannelWeight => "channel weights: x + w ⊙ F(x)",
+            Skip::XAttention => "attention from x: x + a(x) ⊙ F(x)",
+            Skip::Dense => "dense: x + F(x) + G(x)",
+            Skip::Attention => "SE on the residual: x + a(F) ⊙ F(x)",
+        }
+    }
+
     pub const ALL: [Skip; 7] =
         [Skip::None, Skip::Identity, Skip::Projection, Skip::ChannelWeight, Skip::Attention, Skip::XAttention, Skip::Dense];
 
