@@ -17,23 +17,10 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 
 fn tiny(model: ModelSpec, lr: f64) -> ExperimentConfig {
     ExperimentConfig {
-        label: model.label(),
-        model,
-        data: DataSpec { kind: DataKind::Gratings, samples: 80, size: 8, channels: 3, classes: 4 },
         epochs: 6,
         batch: 16,
         lr,
-        momentum: 0.9,
-        weight_decay: 0.0,
-        schedule: Schedule::Constant,
-        seed: 1,
-        max_steps: None,
-        augment: false,
-        snapshots: 0,
-        warmup_epochs: 0,
-        per_class: false,
-        checkpoint_every: 0,
-        resume: None,
+        ..ExperimentConfig::new(model, DataSpec { kind: DataKind::Gratings, samples: 80, size: 8, channels: 3, classes: 4 })
     }
 }
 

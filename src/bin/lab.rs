@@ -18,7 +18,7 @@ use std::time::Instant;
 use burn::prelude::*;
 use resnet_lab::lab::data::{Corpus, DataKind, DataSpec};
 use resnet_lab::lab::exec::block_on;
-use resnet_lab::lab::experiment::{Event, ExperimentConfig, Schedule};
+use resnet_lab::lab::experiment::{Event, ExperimentConfig};
 use resnet_lab::lab::model::spec::catalogue;
 use resnet_lab::lab::model::{ModelSpec, Net, Skip};
 use resnet_lab::lab::probes::model_info;
@@ -266,25 +266,8 @@ fn bench(opts: &Opts) {
 /// Training images/s over `steps` timed steps after one warm-up step (each step reads its loss and
 /// gradient norms back, as the pages do).
 fn bench_train(spec: &ModelSpec, steps: usize, batch: usize, device: &Device) -> (f64, usize) {
-    let config = ExperimentConfig {
-        label: spec.label(),
-        model: spec.clone(),
-        data: DataSpec { kind: DataKind::RandomLabels, samples: (steps + 1) * batch * 5 / 4 + 5, size: 32, channels: 3, classes: 10 },
-        epochs: 1,
-        batch,
-        lr: 0.01,
-        momentum: 0.9,
-        weight_decay: 0.0,
-        schedule: Schedule::Constant,
-        seed: 0,
-        max_steps: Some(steps + 1),
-        augment: false,
-        snapshots: 0,
-        warmup_epochs: 0,
-        per_class: false,
-        checkpoint_every: 0,
-        resume: None,
-    };
+    let data = DataSpec { kind: DataKind::RandomLabels, samples: (steps + 1) * batch * 5 / 4 + 5, size: 32, channels: 3, classes: 10 };
+    let config = ExperimentConfig { batch, lr: 0.01, seed: 0, max_steps: Some(steps + 1), ..ExperimentConfig::new(spec.clone(), data) };
     let (mut t1, mut tn, mut params) = (0.0, 0.0, 0);
     let mut host = NativeHost::new(|e: &Event| match e {
         Event::Started { params: p, .. } => params = *p,

@@ -236,15 +236,16 @@ impl ExperimentConfig {
 }
 
 impl ExperimentConfig {
-    /// A valid small run for tests to start from (`..ExperimentConfig::tiny_for_test()`).
-    #[cfg(test)]
-    pub fn tiny_for_test() -> ExperimentConfig {
+    /// One epoch of `model` on `data`, labelled with the model's name: batch 32, SGD at 0.05 with
+    /// momentum 0.9, no weight decay, constant rate, seed 1, nothing extra measured or kept. Callers
+    /// change what they need with `..ExperimentConfig::new(model, data)`.
+    pub fn new(model: ModelSpec, data: DataSpec) -> ExperimentConfig {
         ExperimentConfig {
-            label: "test".into(),
-            model: ModelSpec::new(crate::lab::model::Family::Cifar, 8, crate::lab::model::Skip::Identity).with_width(4),
-            data: DataSpec { kind: crate::lab::data::DataKind::Gratings, samples: 40, size: 8, channels: 1, classes: 10 },
+            label: model.label(),
+            model,
+            data,
             epochs: 1,
-            batch: 8,
+            batch: 32,
             lr: 0.05,
             momentum: 0.9,
             weight_decay: 0.0,
@@ -257,6 +258,19 @@ impl ExperimentConfig {
             per_class: false,
             checkpoint_every: 0,
             resume: None,
+        }
+    }
+
+    /// A valid small run for tests to start from (`..ExperimentConfig::tiny_for_test()`).
+    #[cfg(test)]
+    pub fn tiny_for_test() -> ExperimentConfig {
+        ExperimentConfig {
+            label: "test".into(),
+            batch: 8,
+            ..ExperimentConfig::new(
+                ModelSpec::new(crate::lab::model::Family::Cifar, 8, crate::lab::model::Skip::Identity).with_width(4),
+                DataSpec { kind: crate::lab::data::DataKind::Gratings, samples: 40, size: 8, channels: 1, classes: 10 },
+            )
         }
     }
 

@@ -378,22 +378,11 @@ mod tests {
             seed,
             training: ExperimentConfig {
                 label: String::new(),
-                model: ModelSpec::new(Family::Cifar, 8, Skip::Identity),
-                data: DataSpec { kind: DataKind::Gratings, samples: 40, size: 8, channels: 1, classes: 4 },
-                epochs: 1,
                 batch: 8,
-                lr: 0.05,
-                momentum: 0.9,
-                weight_decay: 0.0,
-                schedule: Default::default(),
-                seed: 1,
-                max_steps: None,
-                augment: false,
-                snapshots: 0,
-                warmup_epochs: 0,
-                per_class: false,
-                checkpoint_every: 0,
-                resume: None,
+                ..ExperimentConfig::new(
+                    ModelSpec::new(Family::Cifar, 8, Skip::Identity),
+                    DataSpec { kind: DataKind::Gratings, samples: 40, size: 8, channels: 1, classes: 4 },
+                )
             },
         }
     }

@@ -139,9 +139,6 @@ impl Training {
     /// A run of `model` with these settings.
     pub fn config(&self, model: ModelSpec) -> ExperimentConfig {
         ExperimentConfig {
-            label: model.label(),
-            model,
-            data: self.data_spec(),
             epochs: self.epochs,
             batch: self.batch,
             lr: self.lr,
@@ -149,13 +146,9 @@ impl Training {
             weight_decay: self.weight_decay,
             schedule: self.schedule.clone(),
             seed: self.seed,
-            max_steps: None,
             augment: self.augment,
-            snapshots: 0,
             warmup_epochs: self.warmup_epochs,
-            per_class: false,
-            checkpoint_every: 0,
-            resume: None,
+            ..ExperimentConfig::new(model, self.data_spec())
         }
     }
 }
