@@ -70,6 +70,28 @@ pub(super) fn fit(canvas: &web_sys::HtmlCanvasElement, aspect: f64, min_h: f64) 
     dpr
 }
 
+/// Draws the charts' text sizes and symbols on a throw-away canvas once, soon after start-up.
+/// Chromium's first `fillText` of a size, and of a glyph the font lacks (‖ ∇ ∂ ₁ …: a fallback-font
+/// search), costs 5–200 ms on the main thread (200 on a cold machine in CI): paid while the page
+/// starts, not as a freeze when the first chart of a run draws.
+pub fn warm_up_text() {
+    let warm = wasm_bindgen::closure::Closure::once_into_js(|| {
+        let Some(canvas) = document().create_element("canvas").ok().and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok()) else {
+            return;
+        };
+        canvas.set_width(64);
+        canvas.set_height(16);
+        if let Some(ctx) = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()) {
+            let dpr = window().device_pixel_ratio().max(1.0);
+            for px in [11.0, 12.0, 13.0, 14.0] {
+                ctx.set_font(&format!("{}px sans-serif", px * dpr));
+                let _ = ctx.fill_text("0.123456789 -e+k Loss ‖∇W₁‖ ∂L/∂x × · → α γ δ θ η ± ≈ − …", 0.0, 12.0);
+            }
+        }
+    });
+    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(warm.unchecked_ref(), 0);
+}
+
 /// The viewport width the app provides; call in the component, track inside its redraw effect.
 pub(super) fn viewport() -> Option<RwSignal<f64>> {
     use_context::<ViewportWidth>().map(|v| v.0)

@@ -136,6 +136,7 @@ fn App() -> impl IntoView {
     // Charts draw at their displayed size: they redraw when the window's width changes.
     let width = RwSignal::new(window().inner_width().ok().and_then(|w| w.as_f64()).unwrap_or(0.0));
     provide_context(chart::ViewportWidth(width));
+    chart::warm_up_text();
     let on_resize = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
         width.set(window().inner_width().ok().and_then(|w| w.as_f64()).unwrap_or(0.0));
     });
