@@ -26,11 +26,22 @@ impl BackendChoice {
     }
 }
 
+/// Seconds: a first WebGPU step with shader compilation takes a few seconds even on a software GPU.
+pub const DEFAULT_GPU_TIMEOUT_S: f64 = 60.0;
+
+fn default_gpu_timeout() -> f64 {
+    DEFAULT_GPU_TIMEOUT_S
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
 pub enum ToWorker {
     Init {
         backend: BackendChoice,
+        /// How long WebGPU may stay silent while work is in flight before the worker gives up on it
+        /// (`?gpu_timeout=` seconds; see `worker::gpu_watch`).
+        #[serde(default = "default_gpu_timeout")]
+        gpu_timeout_s: f64,
     },
     /// Run the configs one after another; events come back tagged with `id` and the series index.
     Run {
@@ -106,6 +117,11 @@ pub enum FromWorker {
     Memory {
         bytes: u64,
     },
+    /// WebGPU stopped answering (the device was lost, or a read never resolved): nothing in flight
+    /// can finish and this worker is no use any more; the page replaces it.
+    GpuLost {
+        reason: String,
+    },
     /// The whole request has ended (finished, cancelled or failed).
     Finished {
         id: u32,
@@ -148,7 +164,7 @@ impl FromWorker {
     /// to any request but their latest, so a late answer never overwrites a newer one.
     pub fn request_id(&self) -> Option<u32> {
         match self {
-            FromWorker::Ready | FromWorker::Backend { .. } | FromWorker::Memory { .. } => None,
+            FromWorker::Ready | FromWorker::Backend { .. } | FromWorker::Memory { .. } | FromWorker::GpuLost { .. } => None,
             FromWorker::Event { id, .. }
             | FromWorker::Finished { id, .. }
             | FromWorker::Measured { id, .. }
@@ -232,6 +248,14 @@ pub fn restart_plan(crash_times: &[f64], now: f64, on_webgpu: bool) -> RestartPl
 #[cfg(test)]
 mod restart_tests {
     use super::*;
+
+    #[test]
+    fn init_without_a_gpu_timeout_gets_the_default() {
+        let init: ToWorker = serde_json::from_str(r#"{"cmd":"init","backend":"webgpu"}"#).unwrap();
+        assert_eq!(init, ToWorker::Init { backend: BackendChoice::Webgpu, gpu_timeout_s: DEFAULT_GPU_TIMEOUT_S });
+        let lost: FromWorker = serde_json::from_str(r#"{"type":"gpu_lost","reason":"destroyed"}"#).unwrap();
+        assert_eq!(lost.request_id(), None);
+    }
 
     #[test]
     fn restarts_back_off_fall_back_to_the_cpu_and_give_up() {

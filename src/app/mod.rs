@@ -143,7 +143,9 @@ fn App() -> impl IntoView {
     let _ = window().add_event_listener_with_callback("resize", wasm_bindgen::JsCast::unchecked_ref(on_resize.as_ref()));
     on_resize.forget();
     let memory = RwSignal::new(None::<u64>);
-    worker_client::connect(choice, status, memory);
+    // How long WebGPU may stay silent mid-run before the worker is replaced (slow GPUs may need more).
+    let gpu_timeout = q.int("gpu_timeout", crate::protocol::DEFAULT_GPU_TIMEOUT_S as usize, 5, 600);
+    worker_client::connect(choice, gpu_timeout as f64, status, memory);
     let page = q.raw("page").unwrap_or_default().to_string();
     let notes = q.notes.clone();
 

@@ -22,6 +22,8 @@ struct Client {
     /// of each going. Each hears only replies to its own request (by id) and the worker's status.
     listeners: Vec<(&'static str, u32, Listener)>,
     choice: BackendChoice,
+    /// `?gpu_timeout=` (seconds), passed on to every worker.
+    gpu_timeout_s: f64,
     status: Option<RwSignal<BackendStatus>>,
     /// The worker's last reported wasm memory (bytes).
     memory: Option<RwSignal<Option<u64>>>,
@@ -39,6 +41,7 @@ thread_local! {
         queue: vec![],
         listeners: vec![],
         choice: BackendChoice::Auto,
+        gpu_timeout_s: crate::protocol::DEFAULT_GPU_TIMEOUT_S,
         status: None,
         memory: None,
         next_id: 1,
@@ -47,10 +50,11 @@ thread_local! {
     });
 }
 
-pub fn connect(choice: BackendChoice, status: RwSignal<BackendStatus>, memory: RwSignal<Option<u64>>) {
+pub fn connect(choice: BackendChoice, gpu_timeout_s: f64, status: RwSignal<BackendStatus>, memory: RwSignal<Option<u64>>) {
     CLIENT.with(|c| {
         let mut c = c.borrow_mut();
         c.choice = choice;
+        c.gpu_timeout_s = gpu_timeout_s;
         c.status = Some(status);
         c.memory = Some(memory);
     });
@@ -75,7 +79,7 @@ fn spawn() {
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(|ev: ErrorEvent| crashed(ev.message()));
+    let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(|ev: ErrorEvent| crashed(Stop::Died(ev.message())));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     on_error.forget();
     CLIENT.with(|c| {
@@ -94,13 +98,13 @@ fn set_status(s: BackendStatus) {
 fn handle(msg: FromWorker) {
     match &msg {
         FromWorker::Ready => {
-            let (worker, queue, choice) = CLIENT.with(|c| {
+            let (worker, queue, choice, gpu_timeout_s) = CLIENT.with(|c| {
                 let mut c = c.borrow_mut();
                 c.ready = true;
-                (c.worker.clone(), std::mem::take(&mut c.queue), c.choice)
+                (c.worker.clone(), std::mem::take(&mut c.queue), c.choice, c.gpu_timeout_s)
             });
             if let Some(w) = worker {
-                let init = serde_json::to_string(&ToWorker::Init { backend: choice }).unwrap();
+                let init = serde_json::to_string(&ToWorker::Init { backend: choice, gpu_timeout_s }).unwrap();
                 let _ = w.post_message(&JsValue::from_str(&init));
                 for m in queue {
                     let _ = w.post_message(&m);
@@ -112,6 +116,7 @@ fn handle(msg: FromWorker) {
                 m.set(Some(*bytes));
             }
         }
+        FromWorker::GpuLost { reason } => return crashed(Stop::GpuLost(reason.clone())),
         FromWorker::Backend { name, adapter, note } => {
             CLIENT.with(|c| c.borrow_mut().backend = Some(name.clone()));
             set_status(BackendStatus::Ready { name: name.clone(), adapter: adapter.clone(), note: note.clone() })
@@ -126,10 +131,18 @@ fn handle(msg: FromWorker) {
     }
 }
 
-/// The worker died (a Rust panic aborts its wasm; a lost GPU can too). Tell the running page what
-/// was lost, then start a fresh worker — backing off, on the CPU after repeated WebGPU failures, and
-/// not at all once it keeps dying on the CPU too.
-fn crashed(message: String) {
+/// Why a worker is replaced.
+enum Stop {
+    /// It died: a Rust panic aborts its wasm (a lost GPU can too); the browser's error message.
+    Died(String),
+    /// It reported WebGPU gone ([`FromWorker::GpuLost`]); it is terminated.
+    GpuLost(String),
+}
+
+/// The worker died or its GPU did. Tell the running page what was lost, then start a fresh worker —
+/// backing off, on the CPU after repeated WebGPU failures, and not at all once it keeps dying on the
+/// CPU too.
+fn crashed(stop: Stop) {
     let now = js_sys::Date::now();
     let (old, listeners, plan, choice) = CLIENT.with(|c| {
         let mut c = c.borrow_mut();
@@ -150,11 +163,17 @@ fn crashed(message: String) {
     } else {
         format!("It restarts in {:.1} s on the {} backend; your settings are kept.", plan.delay_ms / 1000.0, choice.name())
     };
+    let head = match &stop {
+        Stop::Died(_) => {
+            "the compute worker stopped — most often because the network is too big for this device (try fewer or \
+             narrower layers, a smaller batch or image size)."
+        }
+        Stop::GpuLost(_) => "the GPU stopped answering, so the work in flight could not finish and the compute worker was replaced.",
+    };
+    let (Stop::Died(details) | Stop::GpuLost(details)) = &stop;
     let why = format!(
-        "the compute worker stopped — most often because the network is too big for this device (try fewer or \
-         narrower layers, a smaller batch or image size). {next} What it held is gone: a dataset you loaded from \
-         your own files (load it again on the Data page) and the last trained net (train it again, or reload one \
-         saved on Part 4). Details: {message}"
+        "{head} {next} What it held is gone: a dataset you loaded from your own files (load it again on the Data page) \
+         and the last trained net (train it again, or reload one saved on Part 4). Details: {details}"
     );
     if let Some(w) = old {
         w.terminate();

@@ -3,6 +3,7 @@
 //! [`FromWorker`].
 
 mod data;
+mod gpu_watch;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -66,6 +67,7 @@ fn scope() -> DedicatedWorkerGlobalScope {
 }
 
 fn post(msg: &FromWorker) {
+    gpu_watch::alive();
     let json = serde_json::to_string(msg).expect("messages serialise");
     let _ = scope().post_message(&JsValue::from_str(&json));
 }
@@ -80,7 +82,7 @@ pub fn start() {
         }
         let Some(text) = ev.data().as_string() else { return };
         match serde_json::from_str::<ToWorker>(&text) {
-            Ok(ToWorker::Init { backend }) => spawn_local(init(backend)),
+            Ok(ToWorker::Init { backend, gpu_timeout_s }) => spawn_local(init(backend, gpu_timeout_s)),
             Ok(ToWorker::Run { id, configs }) => spawn_local(run_all(id, configs)),
             Ok(ToWorker::Cancel { id }) => STATE.with(|s| {
                 s.borrow_mut().cancelled.insert(id);
@@ -120,9 +122,12 @@ async fn probe_webgpu() -> Result<String, String> {
     Ok(if name.is_empty() { "WebGPU adapter".into() } else { name })
 }
 
-async fn init(choice: BackendChoice) {
+async fn init(choice: BackendChoice, gpu_timeout_s: f64) {
     if STATE.with(|s| s.borrow().device.is_some()) {
         return;
+    }
+    if choice != BackendChoice::Cpu {
+        gpu_watch::hook_device_loss();
     }
     let (device, name, adapter, note) = if choice == BackendChoice::Cpu {
         (Device::flex(), "cpu", "burn flex (WebAssembly)".to_string(), Some("CPU chosen with ?backend=cpu".to_string()))
@@ -143,6 +148,9 @@ async fn init(choice: BackendChoice) {
             }
         }
     };
+    if name == "webgpu" {
+        gpu_watch::start(gpu_timeout_s.clamp(1.0, 3600.0));
+    }
     STATE.with(|s| s.borrow_mut().device = Some(device));
     post(&FromWorker::Backend { name: name.into(), adapter, note });
 }
@@ -237,7 +245,10 @@ async fn run_all(id: u32, configs: Vec<crate::lab::experiment::ExperimentConfig>
             outcome = (false, Some(e));
             break;
         }
-        match run_keeping(config, corpus, &device, &mut host).await {
+        let busy = gpu_watch::busy();
+        let result = run_keeping(config, corpus, &device, &mut host).await;
+        drop(busy);
+        match result {
             Ok(()) => {}
             Err(RunError::Cancelled) => {
                 outcome = (true, None);
@@ -291,6 +302,7 @@ async fn measure(id: u32, request: Measure) {
         let host = WorkerHost { id, series: 0 };
         let previous = STATE.with(|s| s.borrow().previous.clone());
         let recent: Vec<&Trained> = previous.as_deref().into_iter().chain(trained.as_deref()).collect();
+        let _busy = gpu_watch::busy();
         measure::measure(&request, &device, &recent, corpus.as_deref(), &host, |index, result| {
             post(&FromWorker::Measured { id, index, result })
         })
@@ -307,6 +319,7 @@ fn finish(id: u32, error: Option<String>) {
 }
 
 async fn save_net(id: u32) {
+    let _busy = gpu_watch::busy();
     match measure::save_net(trained().as_deref()).await {
         Ok(saved) => {
             post(&FromWorker::NetSaved { id, saved });

@@ -48,3 +48,29 @@ test('a network too big for the tab: refused up front with the estimate, the sam
     await browser.close();
   }
 });
+
+test('the compute worker dies mid-run: the page says what was lost, restarts it, and the same page trains', async () => {
+  const browser = await launch();
+  try {
+    const page = await openPage(browser);
+    await page.goto(`${base}?page=part1&backend=cpu&depths=4&width=4&samples=64&size=8&batch=8&epochs=40`);
+    await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+    await page.click('[data-testid=train]');
+    await page.waitForSelector('[data-testid=loss-chart] .legend li:not([data-points="0"])', { timeout: 60_000 });
+    // An uncaught error ends the worker's wasm as a Rust panic does.
+    assert.equal(page.workers().length, 1);
+    await page.workers()[0].evaluate(() => setTimeout(() => { throw new Error('injected crash'); }, 0));
+    await page.waitForSelector('[data-testid=progress][data-phase=failed]', { timeout: 10_000 });
+    const said = await page.textContent('.progress-text');
+    assert.match(said, /compute worker stopped.*restarts in 0\.5 s on the cpu backend.*What it held is gone.*injected crash/s);
+    // The restarted worker, in the same page without a reload, trains to the end.
+    await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 60_000 });
+    await page.fill('#epochs', '2');
+    await page.click('[data-testid=train]');
+    await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 120_000 });
+    assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'done', await page.textContent('.progress-text'));
+    await screenshot(page, 'worker-restarted');
+  } finally {
+    await browser.close();
+  }
+});

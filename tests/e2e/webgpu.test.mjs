@@ -97,3 +97,64 @@ test('A checkpoint made on the CPU resumes on WebGPU: the epoch counter continue
   assert.ok(Number.isFinite(Number(loss[0].last)), JSON.stringify(loss));
   assert.deepEqual(page.errors, []);
 });
+
+/// The page's one compute worker (playwright can evaluate inside it, as a driver reset cannot be staged).
+async function computeWorker(page) {
+  for (let i = 0; i < 100 && page.workers().length === 0; i++) await page.waitForTimeout(100);
+  assert.equal(page.workers().length, 1);
+  return page.workers()[0];
+}
+
+/// Starts a small WebGPU run on Part 1 and waits for its first plotted step.
+async function startRun(page) {
+  const t0 = Date.now();
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress][data-phase=running]', { timeout: 10_000 });
+  await page.waitForSelector('[data-testid=loss-chart] .legend li:not([data-points="0"]), [data-testid=progress][data-phase=failed]', { timeout: 120_000 });
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'running', await page.textContent('.progress-text'));
+  console.log(`first WebGPU step plotted after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/// After a lost GPU: the badge shows a fresh worker's backend and the same page trains to the end.
+async function trainsAgain(page) {
+  await page.waitForSelector('[data-testid=backend][data-backend=webgpu], [data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
+  await page.click('[data-testid=train]');
+  await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 300_000 });
+  assert.equal(await page.getAttribute('[data-testid=progress]', 'data-phase'), 'done', await page.textContent('.progress-text'));
+  const d = await page.$$eval('[data-testid=details] li', (lis) => lis.map((li) => Number(li.dataset.finalLoss)));
+  assert.ok(d.length === 1 && Number.isFinite(d[0]), JSON.stringify(d));
+}
+
+const SMALL = '?page=part1&depths=4&width=4&samples=64&size=8&batch=8&epochs=30';
+
+test('WebGPU device lost mid-run: the run ends with a message, a fresh worker trains in the same page', async () => {
+  const page = await openPage(site.browser);
+  await onWebgpu(page, SMALL);
+  await startRun(page);
+  // What a driver reset does to the tab: the device burn trains on is lost.
+  await (await computeWorker(page)).evaluate(() => self.__labGpuDevice.destroy());
+  await page.waitForSelector('[data-testid=progress][data-phase=failed]', { timeout: 30_000 });
+  const said = await page.textContent('.progress-text');
+  assert.match(said, /GPU stopped answering/);
+  assert.match(said, /device lost \(destroyed/);
+  await screenshot(page, 'webgpu-device-lost');
+  await page.fill('#epochs', '2');
+  await trainsAgain(page);
+});
+
+test('A GPU read that never resolves: the watchdog ends the run after ?gpu_timeout=, a fresh worker trains', async () => {
+  const page = await openPage(site.browser);
+  // 15 s: SwiftShader's first step (shader compilation, no message meanwhile) takes 5-10 s here.
+  await onWebgpu(page, `${SMALL}&gpu_timeout=15`);
+  await startRun(page);
+  // Every later read of a GPU buffer hangs, as on a wedged driver.
+  await (await computeWorker(page)).evaluate(() => { GPUBuffer.prototype.mapAsync = () => new Promise(() => {}); });
+  const t0 = Date.now();
+  await page.waitForSelector('[data-testid=progress][data-phase=failed]', { timeout: 30_000 });
+  const waited = (Date.now() - t0) / 1000;
+  assert.ok(waited >= 12 && waited < 40, `ended after ${waited} s`);
+  assert.match(await page.textContent('.progress-text'), /GPU gave no answer for 1[5-9] s/);
+  assert.match(page.url(), /gpu_timeout=15/);
+  await page.fill('#epochs', '2');
+  await trainsAgain(page);
+});
