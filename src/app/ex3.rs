@@ -57,7 +57,9 @@ fn StatsRow(name: &'static str, when: &'static str, s: Stats) -> impl IntoView {
 #[component]
 pub fn Ex3Page() -> impl IntoView {
     let (settings, notes) = use_page_state::<Ex3>();
-    let runs = Runs::new();
+    // Not kept for Back: what this page shows after training is measured on the trained net, which
+    // lives in the worker and goes with the page.
+    let runs = Runs::not_kept();
     let running = runs.running();
     let init: Measured = RwSignal::new(None);
     let after: Measured = RwSignal::new(None);

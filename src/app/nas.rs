@@ -32,8 +32,9 @@ enum Stage {
 #[component]
 pub fn NasPage() -> impl IntoView {
     let (settings, notes) = use_page_state::<Nas>();
-    let generation = Runs::new();
-    let finals = Runs::new();
+    // The search's state lives beside its runs (genomes, generations): a run alone is not worth restoring.
+    let generation = Runs::not_kept();
+    let finals = Runs::not_kept();
     let search = RwSignal::new(None::<Search>);
     let stage = RwSignal::new(Stage::Idle);
     // The genomes of the generation run in flight, in series order.
@@ -163,6 +164,7 @@ pub fn NasPage() -> impl IntoView {
             classes: r.classes,
             // The pace over the whole search (every generation), from when it started.
             first_step_ms: None,
+            restored: false,
         })
     });
 

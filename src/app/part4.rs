@@ -32,7 +32,8 @@ pub fn Part4Page() -> impl IntoView {
     // When a run finishes, keep the trained net in this tab so Part 5 can look inside it.
     let saved_note = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        if runs.view.with(|r| r.phase) != Phase::Done {
+        // A run shown again after Back was kept when it ended (and the worker holding it is gone).
+        if runs.view.with(|r| r.phase != Phase::Done || r.restored) {
             return;
         }
         worker_client::save_net(move |msg| {

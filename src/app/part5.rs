@@ -70,7 +70,9 @@ fn to_planes(rgba: &[u8], channels: usize, size: usize) -> Vec<u8> {
 #[component]
 pub fn Part5Page() -> impl IntoView {
     let (settings, notes) = use_page_state::<Part5>();
-    let runs = Runs::new();
+    // Not kept for Back: what this page shows after training is measured on the trained net, which
+    // lives in the worker and goes with the page.
+    let runs = Runs::not_kept();
     let running = runs.running();
     let seen = RwSignal::new(None::<Seen>);
     let error = RwSignal::new(None::<String>);

@@ -24,6 +24,9 @@ pub fn Progress(
             match r.phase {
                 Phase::Idle => String::new(),
                 Phase::Running => format!("{unit} {} of {} · {elapsed:.1} s{eta}", r.done_steps, r.planned_steps),
+                Phase::Done if r.restored => {
+                    format!("finished {} {unit}s in {elapsed:.1} s (your last run of these settings in this tab)", r.done_steps)
+                }
                 Phase::Done => format!("finished {} {unit}s in {elapsed:.1} s", r.done_steps),
                 Phase::Cancelled => format!("cancelled after {} of {} {unit}s", r.done_steps, r.planned_steps),
                 Phase::Failed => format!("stopped: {}", r.error.clone().unwrap_or_default()),

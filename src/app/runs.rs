@@ -15,11 +15,51 @@ pub struct Runs {
     pub view: RwSignal<RunView>,
     /// The tab's pace, updated when a series finishes (see [`super::estimate`]).
     pace: Option<Pace>,
+    /// Which of the page's runs this is (in creation order): with the page's slug, where the tab
+    /// keeps its last finished run.
+    slot: usize,
+}
+
+thread_local! {
+    /// Runs made by this document so far. Every page is its own document (links load a new one),
+    /// so a page's runs get the same slots on every visit.
+    static MADE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+const NOT_KEPT: usize = usize::MAX;
+
+/// Where the tab keeps run `slot` of the current page.
+fn storage_key(slot: usize) -> String {
+    let page = crate::pages::query::Query::parse(&super::location_query()).raw("page").unwrap_or_default().to_string();
+    format!("resnet-lab.run.{page}.{slot}")
 }
 
 impl Runs {
+    /// A page's run; when the tab ran this page with these very settings before (Back to it, or a
+    /// reload), that run's results are shown again.
     pub fn new() -> Self {
-        Runs { view: RwSignal::new(RunView::default()), pace: use_context::<Pace>() }
+        let slot = MADE.with(|m| m.replace(m.get() + 1));
+        let kept = super::session_storage()
+            .and_then(|s| s.get_item(&storage_key(slot)).ok().flatten())
+            .and_then(|json| RunView::from_kept(&json, &super::location_query()));
+        Runs { view: RwSignal::new(kept.unwrap_or_default()), pace: use_context::<Pace>(), slot }
+    }
+
+    /// A run the tab does not keep (a page whose results need more than its runs to make sense).
+    pub fn not_kept() -> Self {
+        Runs { view: RwSignal::new(RunView::default()), pace: use_context::<Pace>(), slot: NOT_KEPT }
+    }
+
+    /// Keeps an ended run for the tab; too big for the storage, it is simply not kept.
+    fn keep(self) {
+        let Some(storage) = super::session_storage().filter(|_| self.slot != NOT_KEPT) else { return };
+        let key = storage_key(self.slot);
+        match self.view.with_untracked(|r| r.to_kept(&super::location_query())) {
+            Some(json) if storage.set_item(&key, &json).is_ok() => {}
+            _ => {
+                let _ = storage.remove_item(&key);
+            }
+        }
     }
 
     pub fn running(self) -> Signal<bool> {
@@ -47,7 +87,7 @@ impl Runs {
         let planned = configs.iter().map(|c| c.steps_total().saturating_sub(c.resume.as_ref().map_or(0, |r| r.step))).sum();
         let configs_classes = configs.first().map_or(0, |c| c.data.classes);
         let labels = configs.iter().map(|c| c.label.clone()).collect();
-        let view = self.view;
+        let (view, runs) = (self.view, self);
         let (pace, measured) = (self.pace, configs.clone());
         // Only this run's messages touch the view: every update re-runs whatever reads it.
         let id = worker_client::run(configs, move |msg| {
@@ -60,7 +100,10 @@ impl Runs {
                     }
                 }
                 also(msg);
-                view.update(|r| r.apply(msg, js_sys::Date::now()))
+                view.update(|r| r.apply(msg, js_sys::Date::now()));
+                if matches!(msg, crate::protocol::FromWorker::Finished { .. }) {
+                    runs.keep();
+                }
             }
         });
         let classes = configs_classes;

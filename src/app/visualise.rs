@@ -41,7 +41,9 @@ fn evolution_csv(shots: &[(usize, Vec<crate::lab::report::FeatureMaps>)]) -> Str
 #[component]
 pub fn VisualisePage() -> impl IntoView {
     let (settings, notes) = use_page_state::<Visualise>();
-    let runs = Runs::new();
+    // Not kept for Back: what this page shows after training is measured on the trained net, which
+    // lives in the worker and goes with the page.
+    let runs = Runs::not_kept();
     let training = runs.running();
     // The landscapes as they stream in: [net][row][column], and the request's own progress.
     let grids = RwSignal::new(vec![Vec::<Vec<Option<f32>>>::new(); 2]);

@@ -1,11 +1,13 @@
 //! What a page knows about a run in progress: the worker's events folded into per-series curves,
 //! progress and ETA. Pure data, shared by every training page.
 
+use serde::{Deserialize, Serialize};
+
 use crate::lab::experiment::{EpochStats, Event, Summary};
 use crate::lab::gradients::{self, When};
 use crate::protocol::FromWorker;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Phase {
     #[default]
     Idle,
@@ -15,7 +17,7 @@ pub enum Phase {
     Failed,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Series {
     pub label: String,
     /// (step, loss) for every optimiser step.
@@ -80,7 +82,7 @@ impl Series {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunView {
     pub id: u32,
     pub phase: Phase,
@@ -98,6 +100,33 @@ pub struct RunView {
     /// When the first training step was reported: the pace is measured from here, so a dataset
     /// download and the first step's set-up do not count.
     pub first_step_ms: Option<f64>,
+    /// Shown again from the tab's storage (Back to the page), not run in this visit.
+    #[serde(skip)]
+    pub restored: bool,
+}
+
+/// A finished run as the tab keeps it: the page URL it ended on, and the view.
+#[derive(Serialize, Deserialize)]
+struct Kept {
+    query: String,
+    view: RunView,
+}
+
+impl RunView {
+    /// This run as JSON for the tab's storage, tied to the page URL `query`; `None` unless it has
+    /// ended (a live run cannot outlive its page: the worker goes with it).
+    pub fn to_kept(&self, query: &str) -> Option<String> {
+        matches!(self.phase, Phase::Done | Phase::Cancelled | Phase::Failed)
+            .then(|| serde_json::to_string(&Kept { query: query.into(), view: self.clone() }).ok())
+            .flatten()
+    }
+
+    /// The run kept in `json`, when it was made on this very URL (Back, or a reload of the same
+    /// settings); marked restored, and tied to no request.
+    pub fn from_kept(json: &str, query: &str) -> Option<RunView> {
+        let kept: Kept = serde_json::from_str(json).ok()?;
+        (kept.query == query && kept.view.phase != Phase::Running).then_some(RunView { id: 0, restored: true, ..kept.view })
+    }
 }
 
 impl RunView {
@@ -216,6 +245,20 @@ mod tests {
                 elapsed_ms: 0.0,
             }),
         }
+    }
+
+    #[test]
+    fn a_finished_run_is_kept_for_its_own_url_only() {
+        let mut v = RunView::start(3, vec!["a".into()], 2, 0.0);
+        v.apply(&step(1, 2.0), 10.0);
+        assert_eq!(v.to_kept("?page=part1"), None, "a running view is not kept");
+        v.apply(&FromWorker::Finished { id: 3, cancelled: false, error: None }, 20.0);
+        let json = v.to_kept("?page=part1&depths=4").unwrap();
+        let back = RunView::from_kept(&json, "?page=part1&depths=4").unwrap();
+        assert!(back.restored && back.id == 0 && back.phase == Phase::Done);
+        assert_eq!(back.series, v.series);
+        assert_eq!(RunView::from_kept(&json, "?page=part1&depths=8"), None);
+        assert_eq!(RunView::from_kept("{not json", "?page=part1"), None);
     }
 
     #[test]

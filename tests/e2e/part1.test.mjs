@@ -231,3 +231,27 @@ test('Part 1: the previous run stays on the loss chart, faded, when the next one
   await screenshot(page, 'part1-previous');
   assert.deepEqual(page.errors, []);
 });
+
+test('Back to Part 1 shows the last run of the same settings again; other settings start empty', async () => {
+  const page = await openPage(site.browser);
+  await page.goto(`${site.base}?backend=cpu&page=part1&depths=4,6&width=4&samples=64&size=8&batch=16&epochs=2`);
+  await waitForBackend(page, 'cpu');
+  assert.equal(await trainAndWait(page, 120_000), 'done');
+  const ran = await details(page);
+  assert.equal(ran.length, 2);
+  // Leave for the landing page, then come Back: a new document and a new worker, the same results.
+  await page.click('a.brand');
+  await page.waitForSelector('[data-testid=card-part1]');
+  await page.goBack();
+  await page.waitForSelector('[data-testid=details] li', { timeout: 10_000 });
+  const back = await details(page);
+  assert.deepEqual(back.map((r) => [r.series, r.first, r.final]), ran.map((r) => [r.series, r.first, r.final]));
+  assert.match(await page.textContent('.progress-text'), /finished \d+ steps .*your last run of these settings in this tab/);
+  assert.ok(await canvasHasInk(page, '[data-testid=loss-chart]') > 200, 'the curves are drawn again');
+  await screenshot(page, 'part1-back');
+  // Other settings (another URL) were never run: nothing is shown for them.
+  await page.goto(`${site.base}?backend=cpu&page=part1&depths=4,8&width=4&samples=64&size=8&batch=16&epochs=2`);
+  await page.waitForSelector('#depth-1');
+  assert.equal((await page.$$('[data-testid=details] li')).length, 0);
+  assert.deepEqual(page.errors, []);
+});
