@@ -17,7 +17,8 @@ pub struct Bar {
     pub value: f64,
 }
 
-fn draw(canvas: web_sys::HtmlCanvasElement, bars: &[Bar], y_desc: &str, log_y: bool) -> Option<()> {
+/// `ranges` (one (low, high) per bar, or none) are drawn as whiskers: the spread behind a mean.
+fn draw(canvas: web_sys::HtmlCanvasElement, bars: &[Bar], ranges: &[(f64, f64)], y_desc: &str, log_y: bool) -> Option<()> {
     let s = fit(&canvas, 300.0 / 760.0, 240.0);
     let px = |v: f64| (v * s).round() as u32;
     let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
@@ -25,7 +26,7 @@ fn draw(canvas: web_sys::HtmlCanvasElement, bars: &[Bar], y_desc: &str, log_y: b
     let root = CanvasBackend::with_canvas_object(canvas)?.into_drawing_area();
     root.fill(&WHITE).ok()?;
     let tf = |v: f64| if log_y { v.max(1e-12).log10() as f32 } else { v as f32 };
-    let vals: Vec<f32> = bars.iter().map(|b| tf(b.value)).filter(|v| v.is_finite()).collect();
+    let vals: Vec<f32> = bars.iter().map(|b| tf(b.value)).chain(ranges.iter().map(|r| tf(r.1))).filter(|v| v.is_finite()).collect();
     let hi = vals.iter().cloned().fold(f32::MIN, f32::max).max(if log_y { 1.0 } else { 1e-6 });
     let lo = if log_y { vals.iter().cloned().fold(f32::MAX, f32::min).min(hi).floor() } else { 0.0 };
     let (y0, y1) = (lo, hi + (hi - lo).max(1e-6) * 0.08);
@@ -39,6 +40,14 @@ fn draw(canvas: web_sys::HtmlCanvasElement, bars: &[Bar], y_desc: &str, log_y: b
         .draw_series(bars.iter().enumerate().map(|(i, b)| {
             let color = PALETTE[i % PALETTE.len()];
             Rectangle::new([(i as f32 + 0.15, y0), (i as f32 + 0.85, tf(b.value).max(y0))], color.filled())
+        }))
+        .ok()?;
+    let ink = RGBColor(40, 40, 40).stroke_width(px(1.5).max(1));
+    chart
+        .draw_series(ranges.iter().enumerate().flat_map(|(i, &(lo, hi))| {
+            let (x, w) = (i as f32 + 0.5, 0.12);
+            let (lo, hi) = (tf(lo).max(y0), tf(hi).max(y0));
+            [vec![(x, lo), (x, hi)], vec![(x - w, lo), (x + w, lo)], vec![(x - w, hi), (x + w, hi)]].map(|p| PathElement::new(p, ink))
         }))
         .ok()?;
     chart.draw_series(std::iter::once(Rectangle::new([(0.0, y0), (n, y1)], RGBColor(150, 150, 150)))).ok()?;
@@ -69,14 +78,18 @@ pub fn BarChart(
     #[prop(default = false)] log_y: bool,
     testid: &'static str,
     #[prop(default = |v: f64| format!("{v}"))] fmt: fn(f64) -> String,
+    /// Whiskers, one (low, high) per bar: e.g. the lowest and highest of several seeds.
+    #[prop(optional, into)]
+    ranges: Option<Signal<Vec<(f64, f64)>>>,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let width = viewport();
     Effect::new(move |_| {
         width.track();
         let bs = bars.get();
+        let rs = ranges.map(|r| r.get()).unwrap_or_default();
         if let Some(c) = canvas.get() {
-            draw(c, &bs, y_desc, log_y);
+            draw(c, &bs, &rs, y_desc, log_y);
         }
     });
     let csv = move || bars.with_untracked(|bs| bars_csv(y_desc, bs.iter().map(|b| (b.label.as_str(), b.value))));
@@ -91,9 +104,15 @@ pub fn BarChart(
                 <summary>"The numbers"</summary>
                 <table class="numbers">
                     <tbody>
-                        {move || bars.get().into_iter().map(|b| view! {
-                            <tr data-label=b.label.clone() data-value=b.value><th scope="row">{b.label.clone()}</th><td>{fmt(b.value)}</td></tr>
-                        }).collect_view()}
+                        {move || {
+                            let rs = ranges.map(|r| r.get()).unwrap_or_default();
+                            bars.get().into_iter().enumerate().map(|(i, b)| {
+                                let range = rs.get(i).map(|&(lo, hi)| format!(" ({} to {})", fmt(lo), fmt(hi))).unwrap_or_default();
+                                view! {
+                                    <tr data-label=b.label.clone() data-value=b.value><th scope="row">{b.label.clone()}</th><td>{fmt(b.value)}{range}</td></tr>
+                                }
+                            }).collect_view()
+                        }}
                     </tbody>
                 </table>
             </details>

@@ -22,6 +22,7 @@ mod page;
 mod progress;
 mod run_details;
 mod runs;
+mod seed_repeat;
 mod training_controls;
 // The pages' views, named by the page table (`crate::pages::catalogue`).
 pub(crate) mod data_page;

@@ -15,6 +15,7 @@ use super::gradient_profiles::GradientProfiles;
 use super::progress::Progress;
 use super::run_details::RunDetails;
 use super::runs::Runs;
+use super::seed_repeat::SeedRepeat;
 use super::training_controls::TrainingControls;
 use crate::pages::part1::{readout, Part1, DEPTH_MAX, DEPTH_MIN, MAX_SERIES};
 use crate::pages::run_view::Phase;
@@ -119,6 +120,7 @@ pub fn Part1Page() -> impl IntoView {
             <LineChart lines=loss_lines previous=previous chance=runs.chance_loss() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <GradientProfiles runs=runs />
             <Readout title="What this run shows" sentences=Signal::derive(sentences)><RunDetails run=run /></Readout>
+            <SeedRepeat configs=Signal::derive(move || settings.with(|s| s.configs())) busy=running />
         </PageShell>
     }
 }

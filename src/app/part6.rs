@@ -16,6 +16,7 @@ use super::gradient_profiles::GradientProfiles;
 use super::progress::Progress;
 use super::run_details::RunDetails;
 use super::runs::Runs;
+use super::seed_repeat::SeedRepeat;
 use super::training_controls::TrainingControls;
 use super::BackendStatus;
 use crate::lab::model::{Family, Skip};
@@ -112,6 +113,7 @@ pub fn Part6Page() -> impl IntoView {
             <LineChart lines=runs.grad_norm_lines() title="Global gradient norm per step" x_desc="step" y_desc="‖∇‖" log_y=true testid="gradnorm-chart" />
             <GradientProfiles runs=runs />
             <Readout title="What this run shows" sentences=Signal::derive(sentences)><RunDetails run=runs.view /></Readout>
+            <SeedRepeat configs=Signal::derive(move || settings.with(|s| s.configs())) busy=running />
         </PageShell>
     }
 }

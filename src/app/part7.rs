@@ -15,6 +15,7 @@ use super::controls::Readout;
 use super::controls::{Select, Slider};
 use super::progress::Progress;
 use super::runs::Runs;
+use super::seed_repeat::SeedRepeat;
 use super::training_controls::TrainingControls;
 use crate::lab::model::{Act, Skip, SkipPattern};
 use crate::pages::part7::{csv, readout, Part7, Preset, Row, MAX_ROWS};
@@ -152,6 +153,7 @@ pub fn Part7Page() -> impl IntoView {
                 </tbody>
             </table>
             <Readout title="What this comparison shows" sentences=Signal::derive(sentences) />
+            <SeedRepeat configs=Signal::derive(move || settings.with(|s| s.configs())) busy=running />
         </PageShell>
     }
 }

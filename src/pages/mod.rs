@@ -25,6 +25,7 @@ pub mod query;
 pub mod readouts;
 pub mod run_view;
 pub mod saved_run;
+pub mod seeds;
 pub mod training;
 pub mod variants;
 pub mod visualise;
