@@ -99,8 +99,15 @@ pub fn start() {
     post(&FromWorker::Ready);
 }
 
+/// A WebGPU adapter the browser offers: its name, and whether it is a software fallback
+/// (`isFallbackAdapter`: SwiftShader in headless Chromium, far slower than the CPU path).
+struct Adapter {
+    name: String,
+    software: bool,
+}
+
 /// Asks the browser for a WebGPU adapter; `Err` says why there is none.
-async fn probe_webgpu() -> Result<String, String> {
+async fn probe_webgpu() -> Result<Adapter, String> {
     let nav = Reflect::get(&scope(), &"navigator".into()).map_err(|_| "no navigator")?;
     let gpu = Reflect::get(&nav, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
     if gpu.is_undefined() || gpu.is_null() {
@@ -119,7 +126,9 @@ async fn probe_webgpu() -> Result<String, String> {
     let field = |k: &str| Reflect::get(&info, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
     let name =
         [field("vendor"), field("architecture"), field("description")].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
-    Ok(if name.is_empty() { "WebGPU adapter".into() } else { name })
+    // Newer browsers say it in `info`, older ones on the adapter itself.
+    let flag = |o: &JsValue| Reflect::get(o, &"isFallbackAdapter".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
+    Ok(Adapter { name: if name.is_empty() { "WebGPU adapter".into() } else { name }, software: flag(&info) || flag(&adapter) })
 }
 
 async fn init(choice: BackendChoice, gpu_timeout_s: f64) {
@@ -133,7 +142,18 @@ async fn init(choice: BackendChoice, gpu_timeout_s: f64) {
         (Device::flex(), "cpu", "burn flex (WebAssembly)".to_string(), Some("CPU chosen with ?backend=cpu".to_string()))
     } else {
         match probe_webgpu().await {
-            Ok(adapter) => match Device::wgpu_options().init_async().await {
+            // `auto` never picks a software GPU: SwiftShader took 182 s for Part 1's default run where
+            // the CPU path took about 20 s.
+            Ok(Adapter { name, software: true }) if choice == BackendChoice::Auto => (
+                Device::flex(),
+                "cpu",
+                "burn flex (WebAssembly)".into(),
+                Some(format!(
+                    "the only WebGPU adapter here is a software one ({name}), slower than the CPU path; training runs on the CPU \
+                     (?backend=webgpu uses it anyway)"
+                )),
+            ),
+            Ok(Adapter { name: adapter, .. }) => match Device::wgpu_options().init_async().await {
                 Ok(device) => (device, "webgpu", adapter, None),
                 Err(e) => (
                     Device::flex(),

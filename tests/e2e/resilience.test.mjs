@@ -74,3 +74,25 @@ test('the compute worker dies mid-run: the page says what was lost, restarts it,
     await browser.close();
   }
 });
+
+test('?backend=auto never picks a software GPU: with only SwiftShader it trains on the CPU and says why', async () => {
+  const browser = await launch();
+  try {
+    const page = await openPage(browser);
+    await page.goto(`${base}?page=part1&backend=auto&depths=4&width=4&samples=40&size=8&epochs=1`);
+    await page.waitForSelector('[data-testid=backend][data-backend=cpu], [data-testid=backend][data-backend=webgpu]', { timeout: 120_000 });
+    // What this browser offers: a WebGPU adapter that calls itself a fallback (SwiftShader).
+    const info = await page.evaluate(async () => {
+      const i = (await navigator.gpu.requestAdapter()).info;
+      return { isFallbackAdapter: i.isFallbackAdapter, vendor: i.vendor, architecture: i.architecture };
+    });
+    assert.equal(info.isFallbackAdapter, true, JSON.stringify(info));
+    assert.equal(await page.getAttribute('[data-testid=backend]', 'data-backend'), 'cpu');
+    assert.match(await page.textContent('[data-testid=backend-note]'), new RegExp(`only WebGPU adapter here is a software one \\(${info.vendor} ${info.architecture}\\).*backend=webgpu`));
+    await page.click('[data-testid=train]');
+    await page.waitForSelector('[data-testid=progress][data-phase=done]', { timeout: 60_000 });
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await browser.close();
+  }
+});
