@@ -137,7 +137,7 @@ pub fn DataPageView() -> impl IntoView {
                         on_change=move |v| settings.update(|s| s.kind = DataKind::parse(&v).unwrap_or(s.kind))
                     />
                     <Show when=move || synthetic.get()>
-                        <Slider id="size".into() label="Image size (pixels)".into() min=8.0 max=64.0 step=8.0
+                        <Slider id="size".into() label="Image size (pixels)".into() hint="Height and width the generated images are drawn at." min=8.0 max=64.0 step=8.0
                             value=Signal::derive(move || settings.with(|s| s.size as f64))
                             on_change=move |v| settings.update(|s| s.size = v as usize) />
                         <div class="control">

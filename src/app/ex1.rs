@@ -150,7 +150,7 @@ pub fn Ex1Page() -> impl IntoView {
                         })
                         disabled=busy />
                     {move || { settings.with(|s| s.net); view! { {depth_slider(0)} {depth_slider(1)} } }}
-                    <Slider id="width".into() label="Width (channels; the exercise uses 64)".into() min=2.0 max=64.0 step=2.0
+                    <Slider id="width".into() label="Width (channels; the exercise uses 64)".into() hint="Channels of every layer. The exercise's 64 are slow on a CPU; fewer give the same picture faster." min=2.0 max=64.0 step=2.0
                         value=Signal::derive(move || settings.with(|s| s.width as f64))
                         on_change=move |v| settings.update(|s| s.width = v as usize) disabled=busy />
                 </fieldset>

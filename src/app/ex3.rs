@@ -145,19 +145,20 @@ pub fn Ex3Page() -> impl IntoView {
             <Controls slot>
                 <fieldset>
                     <legend>"ResNet"</legend>
-                    <Slider id="depth".into() label="Depth (6n + 2 layers)".into() min=8.0 max=56.0 step=6.0
+                    <Slider id="depth".into() label="Depth (6n + 2 layers)".into() hint="Weight layers: three stages of n blocks of two convolutions, plus the first convolution and the classifier." min=8.0 max=56.0 step=6.0
                         value=Signal::derive(move || settings.with(|s| s.depth as f64))
                         on_change=move |v| settings.update(|s| {
                             s.depth = crate::pages::query::snap_depth(v as usize, 6, 8);
                             s.block = s.block.min(s.blocks() - 1);
                         }) disabled=running />
-                    <Slider id="width".into() label="Width (16 in the paper)".into() min=2.0 max=64.0 step=2.0
+                    <Slider id="width".into() label="Width (16 in the paper)".into() hint="Channels of the first stage; each later stage doubles them." min=2.0 max=64.0 step=2.0
                         value=Signal::derive(move || settings.with(|s| s.width as f64))
                         on_change=move |v| settings.update(|s| s.width = v as usize) disabled=running />
                 </fieldset>
                 <TrainingControls settings=settings get=|s: &Ex3| &s.train set=|s: &mut Ex3| &mut s.train running=running />
                 <div class="actions">
                     <button type="button" class="primary" data-testid="train" prop:disabled=running on:click=train>"Train and measure"</button>
+                    <super::estimate::Estimate configs=Signal::derive(move || settings.with(|s| vec![s.config()])) />
                     {saved_label.map(|l| view! {
                         <button type="button" data-testid="use-part4" prop:disabled=running on:click=move |_| use_saved()>
                             {format!("Look inside {l} (trained on Part 4 in this tab)")}

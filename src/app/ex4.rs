@@ -97,6 +97,7 @@ pub fn Ex4Page() -> impl IntoView {
                     <Estimate configs=Signal::derive(move || settings.with(|s| s.configs())) />
                 </div>
             </Controls>
+            <Progress run=runs.view on_cancel=move || runs.cancel() />
             {move || problem.get().map(|p| view! { <p class="notice error" role="alert" data-testid="refused">{p}</p> })}
             <table class="numbers wide" data-testid="plans">
                 <caption>"Before training: each net as planned, with a forward pass timed on this backend"</caption>
@@ -119,7 +120,6 @@ pub fn Ex4Page() -> impl IntoView {
                     }}
                 </tbody>
             </table>
-            <Progress run=runs.view on_cancel=move || runs.cancel() />
             <LineChart lines=runs.loss_lines() chance=runs.chance_loss() title="Training loss per step" x_desc="step" y_desc="cross-entropy loss" testid="loss-chart" />
             <div class="two-col">
                 <LineChart lines=by_layers(|m| (m.elapsed_ms / m.steps.max(1) as f64) as f32) title="Time per step against depth" x_desc="weight layers" y_desc="ms" testid="time-chart" />

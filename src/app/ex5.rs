@@ -104,11 +104,11 @@ pub fn Ex5Page() -> impl IntoView {
                         <Slider id="depth".into() label="Depth (6n + 2)".into() min=8.0 max=56.0 step=6.0
                             value=Signal::derive(move || settings.with(|s| s.depth as f64))
                             on_change=move |v| settings.update(|s| s.depth = crate::pages::query::snap_depth(v as usize, 6, 8)) disabled=running />
-                        <Slider id="width".into() label="Width".into() min=2.0 max=64.0 step=2.0
+                        <Slider id="width".into() label="Width".into() hint="Channels of the first stage; each later stage doubles them." min=2.0 max=64.0 step=2.0
                             value=Signal::derive(move || settings.with(|s| s.width as f64))
                             on_change=move |v| settings.update(|s| s.width = v as usize) disabled=running />
                     </Show>
-                    <Select id="seeds" label="Seeds"
+                    <Select id="seeds" label="Seeds" hint="Three seeds train every variant three times, so a gap between variants can be told from run-to-run noise."
                         options=vec![("1", "one run each"), ("3", "repeat with 3 seeds (mean ± spread)")]
                         value=Signal::derive(move || settings.with(|s| s.seeds.to_string()))
                         on_change=move |v| settings.update(|s| s.seeds = if v == "3" { 3 } else { 1 })

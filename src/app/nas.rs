@@ -262,7 +262,7 @@ pub fn NasPage() -> impl IntoView {
                     <Slider id="depth".into() label="Depth (6n + 2; genes = (depth − 2) / 2)".into() min=8.0 max=32.0 step=6.0
                         value=Signal::derive(move || settings.with(|s| s.depth as f64))
                         on_change=move |v| settings.update(|s| s.depth = crate::pages::query::snap_depth(v as usize, 6, 8)) disabled=running />
-                    <Slider id="width".into() label="Width (channels of the first stage)".into() min=2.0 max=16.0 step=2.0
+                    <Slider id="width".into() label="Width (channels of the first stage)".into() hint="Channels of the first stage; each later stage doubles them." min=2.0 max=16.0 step=2.0
                         value=Signal::derive(move || settings.with(|s| s.width as f64))
                         on_change=move |v| settings.update(|s| s.width = v as usize) disabled=running />
                     <Slider id="population".into() label="Population (genomes per generation)".into() min=2.0 max=16.0 step=1.0

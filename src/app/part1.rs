@@ -95,7 +95,7 @@ pub fn Part1Page() -> impl IntoView {
                             s.depths.push(next);
                         })
                     >"Add a network"</button>
-                    <Slider id="width".into() label="Width (channels of the first half)".into() min=2.0 max=64.0 step=2.0
+                    <Slider id="width".into() label="Width (channels of the first half)".into() hint="Channels (feature maps) of each convolution; the second half of the net doubles them. Wider nets learn more per layer and step slower." min=2.0 max=64.0 step=2.0
                         value=Signal::derive(move || settings.with(|s| s.width as f64))
                         on_change=move |v| settings.update(|s| s.width = v as usize) disabled=running />
                 </fieldset>

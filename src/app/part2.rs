@@ -141,11 +141,11 @@ pub fn Part2Page() -> impl IntoView {
                     {num("Input channels", 1.0, 64.0, |s| s.cin, |s, v| s.cin = v)}
                     {num("Output channels", 1.0, 64.0, |s| s.width, |s, v| s.width = v)}
                     {num("Image size", 4.0, 32.0, |s| s.size, |s, v| s.size = v)}
-                    <Select id="stride" label="Stride of the first conv"
+                    <Select id="stride" label="Stride of the first conv" hint="2 halves the image's height and width inside F(x); the shortcut then has to shrink x the same way."
                         options=vec![("1", "1 (same size)"), ("2", "2 (halve height and width)")]
                         value=Signal::derive(move || settings.with(|s| s.stride.to_string()))
                         on_change=move |v| settings.update(|s| s.stride = if v == "2" { 2 } else { 1 }) />
-                    <Select id="skip" label="Shortcut"
+                    <Select id="skip" label="Shortcut" hint="How x reaches the sum: as it is (identity), through a learned 1×1 convolution (projection), or not at all (a plain block)."
                         options=vec![("identity", "identity (zero-pad if the shape changes)"), ("projection", "1×1 conv + BN projection"), ("none", "none (plain block)")]
                         value=Signal::derive(move || settings.with(|s| s.skip.name().to_string()))
                         on_change=move |v| settings.update(|s| s.skip = Skip::parse(&v).unwrap_or(s.skip)) />

@@ -93,7 +93,7 @@ pub fn Part3Page() -> impl IntoView {
                 </fieldset>
                 <fieldset>
                     <legend>"Input"</legend>
-                    <Select id="size" label="Input size (pixels, 3 channels)"
+                    <Select id="size" label="Input size (pixels, 3 channels)" hint="The image size every model's parameters, multiply-adds and timing are measured at."
                         options=SIZES.iter().map(|s| (match s { 32 => "32", 64 => "64", 128 => "128", _ => "224" }, match s { 32 => "32 × 32 (CIFAR)", 64 => "64 × 64", 128 => "128 × 128", _ => "224 × 224 (ImageNet)" })).collect()
                         value=Signal::derive(move || settings.with(|s| s.size.to_string()))
                         on_change=move |v| settings.update(|s| s.size = v.parse().unwrap_or(s.size))

@@ -65,11 +65,11 @@ pub fn Part4Page() -> impl IntoView {
                         options=vec![("cifar", "CIFAR ResNet (6n + 2 layers)"), ("resnet18", "The notebook's ResNet-18 (3×3 stem for small images)")]
                         value=Signal::derive(move || String::from(if settings.with(|s| s.resnet18) { "resnet18" } else { "cifar" }))
                         on_change=move |v| settings.update(|s| s.resnet18 = v == "resnet18") disabled=running />
-                    <Slider id="depth".into() label="Depth (6n + 2 layers)".into() min=8.0 max=110.0 step=6.0
+                    <Slider id="depth".into() label="Depth (6n + 2 layers)".into() hint="Weight layers: three stages of n blocks of two convolutions, plus the first convolution and the classifier." min=8.0 max=110.0 step=6.0
                         value=Signal::derive(move || settings.with(|s| s.depth as f64))
                         on_change=move |v| settings.update(|s| s.depth = snap_depth(v as usize, 6, 8))
                         disabled=Signal::derive(move || running.get() || settings.with(|s| s.resnet18)) />
-                    <Slider id="width".into() label="Width (16 in the paper; 64 for ResNet-18)".into() min=2.0 max=64.0 step=2.0
+                    <Slider id="width".into() label="Width (16 in the paper; 64 for ResNet-18)".into() hint="Channels of the first stage; each later stage doubles them. Fewer channels make each step faster." min=2.0 max=64.0 step=2.0
                         value=Signal::derive(move || settings.with(|s| s.width as f64))
                         on_change=move |v| settings.update(|s| s.width = v as usize) disabled=running />
                     <label class="check"><input type="radio" name="skip" data-testid="skip-residual"

@@ -78,7 +78,7 @@ pub fn Part6Page() -> impl IntoView {
                         })
                         disabled=running
                     />
-                    <Slider id="depth".into() label="Depth (weight layers)".into()
+                    <Slider id="depth".into() label="Depth (weight layers)".into() hint="Weight layers in each twin; the residual twin adds a shortcut around every pair of them."
                         min=Signal::derive(move || depth_rule(settings.with(|s| s.family)).1 as f64) max=depth_max
                         step=Signal::derive(move || depth_rule(settings.with(|s| s.family)).0 as f64)
                         value=Signal::derive(move || settings.with(|s| s.depth as f64))

@@ -70,16 +70,16 @@ pub fn Part7Page() -> impl IntoView {
                 </fieldset>
                 <fieldset>
                     <legend>"Add a variant"</legend>
-                    <Slider id="depth".into() label="Depth (6n + 2)".into() min=8.0 max=110.0 step=6.0
+                    <Slider id="depth".into() label="Depth (6n + 2)".into() hint="Weight layers: three stages of n blocks of two convolutions, plus the first convolution and the classifier." min=8.0 max=110.0 step=6.0
                         value=Signal::derive(move || draft.with(|d| d.depth as f64))
                         on_change=move |v| draft.update(|d| {
                             d.depth = snap_depth(v as usize, 6, 8);
                             if d.pattern.is_some() { identity_pattern(d) }
                         }) />
-                    <Slider id="width".into() label="Width".into() min=2.0 max=64.0 step=2.0
+                    <Slider id="width".into() label="Width".into() hint="Channels of the first stage; each later stage doubles them." min=2.0 max=64.0 step=2.0
                         value=Signal::derive(move || draft.with(|d| d.width as f64))
                         on_change=move |v| draft.update(|d| d.width = v as usize) />
-                    <Select id="skip" label="Shortcut"
+                    <Select id="skip" label="Shortcut" hint="How x reaches the addition F(x) + x: unchanged (identity), scaled, gated, dropped at random, or learned; a pattern gives each block its own."
                         options=Skip::ALL.iter().map(|k| (k.name(), k.title())).chain([("pattern", "a skip per block (pattern)")]).collect()
                         value=Signal::derive(move || draft.with(|d| if d.pattern.is_some() { "pattern".to_string() } else { d.skip.name().to_string() }))
                         on_change=move |v| draft.update(|d| if v == "pattern" {
@@ -106,10 +106,10 @@ pub fn Part7Page() -> impl IntoView {
                             <p class="hint" data-testid="pattern-error" role="alert">{move || pattern_error.get()}</p>
                         </div>
                     </Show>
-                    <Select id="block" label="Block" options=vec![("basic", "Basic (two 3×3)"), ("bottleneck", "Bottleneck (1×1, 3×3, 1×1 ×4)")]
+                    <Select id="block" label="Block" hint="What F(x) is: two 3×3 convolutions, or a 1×1 that narrows, a 3×3 and a 1×1 that widens again (cheaper for deep nets)." options=vec![("basic", "Basic (two 3×3)"), ("bottleneck", "Bottleneck (1×1, 3×3, 1×1 ×4)")]
                         value=Signal::derive(move || String::from(if draft.with(|d| d.bottleneck) { "bottleneck" } else { "basic" }))
                         on_change=move |v| draft.update(|d| d.bottleneck = v == "bottleneck") />
-                    <Select id="act" label="Activation" options=Act::ALL.iter().map(|a| (a.name(), a.name())).collect()
+                    <Select id="act" label="Activation" hint="The non-linearity after each convolution and after the addition." options=Act::ALL.iter().map(|a| (a.name(), a.name())).collect()
                         value=Signal::derive(move || draft.with(|d| d.act.name().to_string()))
                         on_change=move |v| draft.update(|d| d.act = Act::parse(&v).unwrap_or(d.act)) />
                     <button type="button" data-testid="add" prop:disabled=move || running.get() || full.get() || pattern_error.with(Option::is_some)

@@ -199,7 +199,7 @@ pub fn PipelinePage() -> impl IntoView {
                     <Slider id="width".into() label="Base width (16 for the CIFAR ResNets, 64 for ResNet-18/34/50 as published)".into() min=2.0 max=64.0 step=2.0
                         value=Signal::derive(move || settings.with(|s| s.width as f64))
                         on_change=move |v| settings.update(|s| s.width = v as usize) disabled=running />
-                    <Slider id="checkpoints".into() label="Checkpoint every N epochs (0 = none)".into() min=0.0 max=50.0 step=1.0
+                    <Slider id="checkpoints".into() label="Checkpoint every N epochs (0 = none)".into() hint="Saves the net, the optimiser's momentum and the schedule's position in this browser, so a run can be resumed." min=0.0 max=50.0 step=1.0
                         value=Signal::derive(move || settings.with(|s| s.checkpoint_every as f64))
                         on_change=move |v| settings.update(|s| s.checkpoint_every = v as usize) disabled=running />
                     <p class="hint" data-testid="model-size">{move || settings.with(|s| {

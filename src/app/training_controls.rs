@@ -79,7 +79,7 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
             />
             <Select
                 id="schedule"
-                label="Learning-rate schedule"
+                label="Learning-rate schedule" hint="How the rate changes over the run: constant, multiplied by γ every k epochs (step), or a cosine curve down to zero."
                 options=vec![
                     ("constant", "constant"),
                     ("step", "step: × γ every k epochs"),
@@ -105,7 +105,7 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
                 disabled=running
             />
             <Show when=move || matches!(settings.with(|s| get(s).schedule.clone()), Schedule::Step { .. })>
-                <Slider id="step-every".into() label="Step every k epochs".into() min=1.0 max=50.0 step=1.0
+                <Slider id="step-every".into() label="Step every k epochs".into() hint="With the step schedule: after every k epochs the rate is multiplied by γ." min=1.0 max=50.0 step=1.0
                     value=read(|t| if let Schedule::Step { every, .. } = t.schedule { every as f64 } else { 5.0 })
                     on_change=move |v| settings.update(|s| if let Schedule::Step { every, .. } = &mut set(s).schedule { *every = v as usize })
                     disabled=running />
@@ -131,7 +131,7 @@ pub fn TrainingControls<S: Send + Sync + 'static>(
             <Show when=move || matches!(settings.with(|s| get(s).schedule.clone()), Schedule::Step { .. } | Schedule::Milestones { .. })>
                 <Select
                     id="gamma"
-                    label="γ (rate multiplier at each step)"
+                    label="γ (rate multiplier at each step)" hint="0.1 divides the rate by ten at each step, as the ResNet paper did."
                     options=GAMMA_CHOICES.iter().map(|v| (*v, *v)).collect()
                     value=Signal::derive(move || settings.with(|s| match get(s).schedule {
                         Schedule::Step { gamma, .. } | Schedule::Milestones { gamma, .. } => gamma.to_string(),

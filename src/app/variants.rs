@@ -85,7 +85,7 @@ pub fn VariantsPage() -> impl IntoView {
                         step=Signal::derive(move || draft.with(|d| d.kind.depths().1 as f64))
                         value=Signal::derive(move || draft.with(|d| d.depth as f64))
                         on_change=move |v| draft.update(|d| d.snap_depth(v as usize, DEPTH_MAX)) />
-                    <Slider id="width".into() label="Base width (stem and first stage)".into() min=1.0 max=64.0 step=1.0
+                    <Slider id="width".into() label="Base width (stem and first stage)".into() hint="Channels of the stem and the first stage; later stages grow from it as each family does." min=1.0 max=64.0 step=1.0
                         value=Signal::derive(move || draft.with(|d| d.width as f64))
                         on_change=move |v| draft.update(|d| d.width = v as usize) />
                     {move || match draft.with(|d| d.kind) {
@@ -144,6 +144,7 @@ pub fn VariantsPage() -> impl IntoView {
                             ran.set(Some(settings.get_untracked()));
                             runs.start(settings.with_untracked(Variants::configs));
                         }>"Train the line-up"</button>
+                    <super::estimate::Estimate configs=Signal::derive(move || settings.with(Variants::configs)) />
                     <button type="button" data-testid="csv" prop:disabled=move || rows.with(Vec::is_empty) || running.get()
                         on:click=move |_| { download_text("resnet-lab-variants.csv", "text/csv", &csv(&rows.get_untracked())); }>"Export table (CSV)"</button>
                 </div>

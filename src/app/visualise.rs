@@ -167,7 +167,7 @@ pub fn VisualisePage() -> impl IntoView {
                     <Slider id="depth".into() label="Depth (6n + 2)".into() min=8.0 max=56.0 step=6.0
                         value=Signal::derive(move || settings.with(|s| s.depth as f64))
                         on_change=move |v| settings.update(|s| s.depth = crate::pages::query::snap_depth(v as usize, 6, 8)) disabled=busy />
-                    <Slider id="width".into() label="Width (channels of the first stage)".into() min=2.0 max=32.0 step=2.0
+                    <Slider id="width".into() label="Width (channels of the first stage)".into() hint="Channels of the first stage; each later stage doubles them." min=2.0 max=32.0 step=2.0
                         value=Signal::derive(move || settings.with(|s| s.width as f64))
                         on_change=move |v| settings.update(|s| s.width = v as usize) disabled=busy />
                 </fieldset>
@@ -176,13 +176,13 @@ pub fn VisualisePage() -> impl IntoView {
                     <Slider id="grid".into() label="Grid points per side (odd: the trained weights in the middle)".into() min=5.0 max=31.0 step=2.0
                         value=Signal::derive(move || settings.with(|s| s.grid as f64))
                         on_change=move |v| settings.update(|s| s.grid = (v as usize) | 1) disabled=busy />
-                    <Slider id="span".into() label="Span: from −s to s along each direction".into() min=0.1 max=2.0 step=0.1
+                    <Slider id="span".into() label="Span: from −s to s along each direction".into() hint="How far from the trained weights the map reaches, in steps along two random directions scaled to each filter's size." min=0.1 max=2.0 step=0.1
                         value=Signal::derive(move || settings.with(|s| s.span))
                         on_change=move |v| settings.update(|s| s.span = (v * 10.0).round() / 10.0) disabled=busy />
                     <Slider id="images".into() label="Training images the loss is measured on".into() min=16.0 max=512.0 step=16.0
                         value=Signal::derive(move || settings.with(|s| s.images as f64))
                         on_change=move |v| settings.update(|s| s.images = v as usize) disabled=busy />
-                    <Slider id="dir_seed".into() label="Seed of the two directions".into() min=0.0 max=100.0 step=1.0
+                    <Slider id="dir_seed".into() label="Seed of the two directions".into() hint="Which two random directions the landscape is drawn along; the same seed draws the same map." min=0.0 max=100.0 step=1.0
                         value=Signal::derive(move || settings.with(|s| s.dir_seed as f64))
                         on_change=move |v| settings.update(|s| s.dir_seed = v as u64) disabled=busy />
                     <Slider id="snapshots".into() label="Feature snapshots during training".into() min=1.0 max=10.0 step=1.0
@@ -192,6 +192,8 @@ pub fn VisualisePage() -> impl IntoView {
                 <TrainingControls settings=settings get=|s: &Visualise| &s.train set=|s: &mut Visualise| &mut s.train running=busy />
                 <div class="actions">
                     <button type="button" class="primary" data-testid="train" prop:disabled=busy on:click=train>"Train both, then map"</button>
+                    // The training only: mapping the landscapes afterwards has a progress bar of its own.
+                    <super::estimate::Estimate configs=Signal::derive(move || settings.with(|s| s.configs())) />
                 </div>
             </Controls>
             <Progress run=runs.view on_cancel=move || runs.cancel() />

@@ -50,7 +50,7 @@ impl Row {
         Ok(p)
     }
 
-    /// "ResNet-20 w8 (identity, gelu, bottleneck)" — distinct for every distinct row.
+    /// "ResNet-20 width 8 (identity, gelu, bottleneck)" — distinct for every distinct row.
     pub fn label(&self) -> String {
         let base = if self.skip == Skip::None && self.pattern.is_none() { "Plain" } else { "ResNet" };
         let mut extra = vec![];
@@ -66,7 +66,7 @@ impl Row {
             extra.push("bottleneck".to_string());
         }
         let tail = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) };
-        format!("{base}-{} w{}{tail}", self.depth, self.width)
+        format!("{base}-{} width {}{tail}", self.depth, self.width)
     }
 
     /// Parameters for `channels`-channel input and 10 classes, from the plan (no burn needed).
@@ -277,7 +277,7 @@ mod tests {
         p.rows.push(Row { pattern: Some(patterned.parse_pattern("I,-,W*0.5,A,X,D").unwrap()), ..patterned });
         assert_eq!(Part7::from_query(&p.to_query()), (p.clone(), vec![]));
         assert!(p.to_query().contains("14-8-I_-_W%2A0.5_A_X_D-basic-relu"), "{}", p.to_query());
-        assert_eq!(p.rows[3].label(), "ResNet-14 w8 ([I,-,W*0.5,A,X,D])");
+        assert_eq!(p.rows[3].label(), "ResNet-14 width 8 ([I,-,W*0.5,A,X,D])");
         assert_eq!(p.configs()[3].model.pattern_text().unwrap(), "resnet14:I,-,W*0.5,A,X,D");
         let (p, notes) = Part7::from_query("queue=14-8-I_I-basic-relu,8-4-I_-_--basic-relu");
         assert_eq!(p.rows.len(), 1, "{notes:?}");

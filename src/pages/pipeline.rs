@@ -87,7 +87,7 @@ impl Pipeline {
     pub fn config(&self) -> ExperimentConfig {
         let spec = self.spec();
         ExperimentConfig {
-            label: format!("{} w{}", spec.label(), self.width),
+            label: format!("{} width {}", spec.label(), self.width),
             per_class: true,
             checkpoint_every: self.checkpoint_every,
             ..self.train.config(spec)

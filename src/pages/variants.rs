@@ -212,7 +212,7 @@ impl Variants {
     }
 
     pub fn label(spec: &ModelSpec) -> String {
-        format!("{} w{}", spec.label(), spec.width)
+        format!("{} width {}", spec.label(), spec.width)
     }
 
     pub fn params(&self, spec: &ModelSpec) -> usize {

@@ -130,3 +130,30 @@ test('Part 5 with the keyboard only: a test image is picked and looked at withou
   assert.match(await page.textContent('[data-testid=readout]'), /(right|wrong): it is a/);
   assert.deepEqual(page.errors, []);
 });
+
+test('Train sits in the same place on every training page: ending the settings, with a time estimate, right above its progress bar', async () => {
+  const page = await openPage(site.browser);
+  for (const slug of ['part1', 'part4', 'part6', 'part7', 'ex1', 'ex2', 'ex3', 'ex4', 'ex5', 'visualise', 'variants', 'pipeline']) {
+    await page.goto(`${site.base}?page=${slug}&backend=cpu`);
+    await page.waitForSelector('[data-testid=train]');
+    const at = await page.evaluate(() => {
+      const train = document.querySelector('[data-testid=train]');
+      const progress = document.querySelector('[data-testid=progress]');
+      const actions = train.closest('.actions');
+      // Every form control between the button and its progress bar, in document order.
+      const between = [...document.querySelectorAll('input, select, textarea')].filter((el) =>
+        (train.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) && (el.compareDocumentPosition(progress) & Node.DOCUMENT_POSITION_FOLLOWING));
+      return {
+        primary: train.classList.contains('primary'),
+        inActions: !!actions,
+        estimate: !!actions?.querySelector('.estimate'),
+        progressAfter: !!(train.compareDocumentPosition(progress) & Node.DOCUMENT_POSITION_FOLLOWING),
+        gap: progress.getBoundingClientRect().top - train.getBoundingClientRect().bottom,
+        between: between.map((el) => el.id || el.type),
+      };
+    });
+    assert.ok(at.primary && at.inActions && at.estimate && at.progressAfter, `${slug}: ${JSON.stringify(at)}`);
+    assert.deepEqual(at.between, [], `${slug}: controls between Train and its progress bar`);
+    assert.ok(at.gap >= 0 && at.gap < 200, `${slug}: progress bar ${at.gap} px below Train`);
+  }
+});

@@ -26,7 +26,7 @@ test('Part 7 runs three queued configurations (one with a skip per block), compa
   await page.fill('[data-testid=pattern]', 'W,-,I');
   await page.click('[data-testid=add]');
   const queue = await page.$$eval('[data-testid=queue] li', (lis) => lis.map((li) => li.dataset.label));
-  assert.deepEqual(queue, ['Plain-8 w4', 'ResNet-8 w4 (identity, gelu)', 'ResNet-8 w4 ([W,-,I])']);
+  assert.deepEqual(queue, ['Plain-8 width 4', 'ResNet-8 width 4 (identity, gelu)', 'ResNet-8 width 4 ([W,-,I])']);
   await page.waitForFunction(() => location.search.includes('8-4-identity-basic-gelu') && location.search.includes('8-4-W_-_I-basic-relu'));
   await page.click('[data-testid=train]');
   await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 180_000 });

@@ -12,7 +12,7 @@ test('Variants: add an SE net, match parameters, train three families, table, sc
   const page = await openPage(site.browser);
   await page.goto(`${site.base}?page=variants&nets=resnet8@8,densenet-bc-10-4@8&samples=160&size=8&epochs=2&backend=cpu`);
   await page.waitForSelector('[data-testid=backend][data-backend=cpu]', { timeout: 120_000 });
-  assert.deepEqual((await lineup(page)).map((n) => n.label), ['ResNet-8 w8', 'DenseNet-BC-10 (k=4) w8']);
+  assert.deepEqual((await lineup(page)).map((n) => n.label), ['ResNet-8 width 8', 'DenseNet-BC-10 (k=4) width 8']);
   // Add an SE-ResNet from the form; an impossible ResNeXt is refused with the reason.
   await page.selectOption('#family', 'resnext');
   await page.fill('#width', '2');
@@ -24,10 +24,10 @@ test('Variants: add an SE net, match parameters, train three families, table, sc
   await page.fill('#reduction', '8');
   await page.click('[data-testid=add]');
   let nets = await lineup(page);
-  assert.deepEqual(nets.map((n) => n.label), ['ResNet-8 w8', 'DenseNet-BC-10 (k=4) w8', 'SE-ResNet-8 (r=8) w4']);
+  assert.deepEqual(nets.map((n) => n.label), ['ResNet-8 width 8', 'DenseNet-BC-10 (k=4) width 8', 'SE-ResNet-8 (r=8) width 4']);
   // Match parameters: every net re-sized to within 10 % of the first's planned count.
   await page.click('[data-testid=match]');
-  await page.waitForFunction(() => document.querySelector('[data-testid=lineup] li:nth-child(3)')?.dataset.label !== 'SE-ResNet-8 (r=8) w4');
+  await page.waitForFunction(() => document.querySelector('[data-testid=lineup] li:nth-child(3)')?.dataset.label !== 'SE-ResNet-8 (r=8) width 4');
   nets = await lineup(page);
   const target = Number(nets[0].params);
   for (const n of nets) assert.ok(Math.abs(Number(n.params) / target - 1) <= 0.1, JSON.stringify(nets));
@@ -74,7 +74,7 @@ test('Variants: a bad line-up in the URL is explained and the page stays usable'
   const notes = await page.textContent('[data-testid=clamp-notes]');
   assert.match(notes, /ImageNet-size/);
   assert.match(notes, /6n\+4/);
-  assert.deepEqual((await lineup(page)).map((n) => n.label), ['WRN-10-1 w4']);
+  assert.deepEqual((await lineup(page)).map((n) => n.label), ['WRN-10-1 width 4']);
   assert.equal(await page.isDisabled('[data-testid=train]'), false);
   assert.deepEqual(page.errors, []);
 });
