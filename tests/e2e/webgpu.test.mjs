@@ -144,17 +144,17 @@ test('WebGPU device lost mid-run: the run ends with a message, a fresh worker tr
 
 test('A GPU read that never resolves: the watchdog ends the run after ?gpu_timeout=, a fresh worker trains', async () => {
   const page = await openPage(site.browser);
-  // 15 s: SwiftShader's first step (shader compilation, no message meanwhile) takes 5-10 s here.
-  await onWebgpu(page, `${SMALL}&gpu_timeout=15`);
+  // 20 s: SwiftShader's first step (shader compilation, no message meanwhile) takes 7-8 s here.
+  await onWebgpu(page, `${SMALL}&gpu_timeout=20`);
   await startRun(page);
   // Every later read of a GPU buffer hangs, as on a wedged driver.
   await (await computeWorker(page)).evaluate(() => { GPUBuffer.prototype.mapAsync = () => new Promise(() => {}); });
   const t0 = Date.now();
   await page.waitForSelector('[data-testid=progress][data-phase=failed]', { timeout: 30_000 });
   const waited = (Date.now() - t0) / 1000;
-  assert.ok(waited >= 12 && waited < 40, `ended after ${waited} s`);
-  assert.match(await page.textContent('.progress-text'), /GPU gave no answer for 1[5-9] s/);
-  assert.match(page.url(), /gpu_timeout=15/);
+  assert.ok(waited >= 17 && waited < 45, `ended after ${waited} s`);
+  assert.match(await page.textContent('.progress-text'), /GPU gave no answer for 2[0-4] s/);
+  assert.match(page.url(), /gpu_timeout=20/);
   await page.fill('#epochs', '2');
   await trainsAgain(page);
 });
