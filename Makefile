@@ -18,7 +18,7 @@ TRUNK_VERSION := 0.21.14
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lint fuzz fuzz-long data setup setup-test serve serve-dist build dist test test-native test-e2e bench bench-native bench-browser wasm-size
+.PHONY: lint fuzz fuzz-long data setup setup-test serve serve-dist build dist test test-native test-e2e bench bench-native bench-browser bench-first-use wasm-size
 
 setup: data
 	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -113,10 +113,15 @@ wasm-size:
 	    'BEGIN { printf "%-48s raw %6.2f MB  gzip %5.2f MB\n", n, raw / 1048576, gz / 1048576 }'
 	done
 
-bench: setup-test bench-native build bench-browser
+bench: setup-test bench-native build bench-browser bench-first-use
 
 bench-native:
 	cargo run --release --locked --bin lab -- bench
 
 bench-browser:
 	cd tests/e2e && node bench.mjs
+
+# First use through a 20 Mbit/s link: the release build, then the deployable one when it is built (make dist).
+bench-first-use:
+	cd tests/e2e && node first_use.mjs
+	if [ -f target/site-dist/index.html ]; then cd tests/e2e && LAB_DIST=$(CURDIR)/target/site-dist node first_use.mjs; fi

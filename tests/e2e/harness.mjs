@@ -3,6 +3,7 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -21,7 +22,23 @@ const MIME = {
   '.txt': 'text/plain', '.svg': 'image/svg+xml', '.bin': 'application/octet-stream', '.gz': 'application/gzip',
 };
 
-export function serve() {
+/// `gzip`: compress what a static host would (HTML, JS, CSS, wasm) when the browser accepts it;
+/// `mbit`: send everything through one link of that speed (the page's and its worker's requests
+/// share it). Both for the first-use benchmark; the tests serve files as they are, at full speed.
+export function serve({ gzip = false, mbit = 0 } = {}) {
+  const zipped = new Map();
+  // When the shared link is next free (ms since the epoch).
+  let linkFree = 0;
+  const send = (res, body) => {
+    if (!mbit) return res.end(body);
+    const chunk = 16_384;
+    for (let at = 0; at < body.length; at += chunk) {
+      const part = body.subarray(at, at + chunk);
+      linkFree = Math.max(linkFree, Date.now()) + (part.length * 8) / (mbit * 1000);
+      setTimeout(() => { if (!res.destroyed) res.write(part); }, linkFree - Date.now());
+    }
+    setTimeout(() => res.end(), linkFree - Date.now());
+  };
   if (!fs.existsSync(path.join(dist, 'index.html'))) {
     throw new Error(`no built site at ${dist}: run 'make test' (or 'trunk build --release') first`);
   }
@@ -38,8 +55,15 @@ export function serve() {
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     fs.readFile(file, (err, body) => {
       if (err) { res.writeHead(404); return res.end('not found'); }
-      res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream', 'content-length': body.length });
-      if (!(server.slowData && rel.includes('/data/'))) return res.end(body);
+      const type = MIME[path.extname(file)] || 'application/octet-stream';
+      if (gzip && /gzip/.test(req.headers['accept-encoding'] || '') && ['.html', '.js', '.css', '.wasm'].includes(path.extname(file))) {
+        if (!zipped.has(file)) zipped.set(file, zlib.gzipSync(body, { level: 9 }));
+        const z = zipped.get(file);
+        res.writeHead(200, { 'content-type': type, 'content-encoding': 'gzip', 'content-length': z.length });
+        return send(res, z);
+      }
+      res.writeHead(200, { 'content-type': type, 'content-length': body.length });
+      if (!(server.slowData && rel.includes('/data/'))) return send(res, body);
       // A slow link for the datasets (a test sets server.slowData): 256 KB every 100 ms, 2.5 MB/s.
       let at = 0;
       const next = () => {

@@ -206,7 +206,7 @@ test('Part 1: the previous run stays on the loss chart, faded, when the next one
       .filter((c) => !(document.getElementById(c.getAttribute('aria-describedby') || '')?.textContent.trim().length > 10))
       .map((c) => c.id);
   });
-  assert.deepEqual(undescribed, ['schedule'], 'the schedule select names its options instead');
+  assert.deepEqual(undescribed, [], 'every data and training control is described');
   const plain = await page.$$eval('[data-testid=loss-chart] .legend:not(.previous) li', (lis) => lis.map((li) => [li.dataset.series, li.dataset.last]));
   // The run measured this tab's pace: the next run's time is estimated beside Train, and twice the
   // epochs are estimated at twice the time (steps and held-out passes both double).
