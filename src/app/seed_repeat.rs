@@ -9,7 +9,7 @@ use super::estimate::Estimate;
 use super::progress::Progress;
 use super::runs::Runs;
 use crate::lab::experiment::ExperimentConfig;
-use crate::pages::readouts::{held_out_accuracy, mean_spread};
+use crate::pages::readouts::{held_out_accuracy, mean_spread, range};
 use crate::pages::run_view::Phase;
 use crate::pages::seeds::{readout, repeated, spreads, Spread, REPEATS};
 
@@ -36,7 +36,7 @@ pub fn SeedRepeat(
             groups.with(|g| {
                 g.iter()
                     .map(|s| {
-                        let (lo, hi) = Spread::range(values(s));
+                        let (lo, hi) = range(values(s));
                         (lo as f64, hi as f64)
                     })
                     .collect::<Vec<_>>()

@@ -78,11 +78,16 @@ pub fn grouped(n: u64, sep: char) -> String {
     out
 }
 
+/// The lowest and the highest of `xs`.
+pub fn range(xs: &[f32]) -> (f32, f32) {
+    xs.iter().fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)))
+}
+
 /// Mean and spread (half the range) of `xs`: how repeated runs with different seeds are summarised.
 pub fn mean_spread(xs: &[f32]) -> (f32, f32) {
     let n = xs.len().max(1) as f32;
     let mean = xs.iter().sum::<f32>() / n;
-    let (lo, hi) = xs.iter().fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)));
+    let (lo, hi) = range(xs);
     (mean, if xs.len() > 1 { (hi - lo) / 2.0 } else { 0.0 })
 }
 

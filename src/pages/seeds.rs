@@ -1,7 +1,7 @@
 //! "Repeat with 3 seeds": a page's comparison run again with other seeds, so a student can see
 //! whether a gap between two nets is bigger than the gap between two runs of the same net.
 
-use super::readouts::mean_spread;
+use super::readouts::{mean_spread, range};
 use super::run_view::Series;
 use crate::lab::experiment::ExperimentConfig;
 
@@ -27,12 +27,6 @@ pub struct Spread {
     pub label: String,
     pub accuracy: Vec<f32>,
     pub loss: Vec<f32>,
-}
-
-impl Spread {
-    pub fn range(xs: &[f32]) -> (f32, f32) {
-        xs.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)))
-    }
 }
 
 /// The finished series grouped by config (the label before " (seed …)"), in run order.
@@ -78,7 +72,7 @@ fn separation(groups: &[Spread], what: &str, values: fn(&Spread) -> &Vec<f32>, h
     let mean = |g: &Spread| mean_spread(values(g)).0;
     ranked.sort_by(|a, b| if higher_is_better { mean(b).total_cmp(&mean(a)) } else { mean(a).total_cmp(&mean(b)) });
     let (best, next) = (ranked[0], ranked[1]);
-    let ((blo, bhi), (nlo, nhi)) = (Spread::range(values(best)), Spread::range(values(next)));
+    let ((blo, bhi), (nlo, nhi)) = (range(values(best)), range(values(next)));
     let separated = if higher_is_better { blo > nhi } else { bhi < nlo };
     if separated {
         format!(
