@@ -17,6 +17,8 @@ function rng(seed) {
 test('every page survives hostile URLs: no blank page, no panic, no worker crash, notes for the changes', async () => {
   const page = await openPage(site.browser);
   await page.goto(`${site.base}?backend=cpu`);
+  // The cards are drawn by the app's wasm after load: wait for them before reading the list.
+  await page.waitForSelector('a.card.ready');
   const slugs = await page.$$eval('a.card.ready', (as) => as.map((a) => new URL(a.href).searchParams.get('page')));
   assert.ok(slugs.length >= 15, JSON.stringify(slugs));
   const random = rng(20261125);
