@@ -18,7 +18,7 @@ TRUNK_VERSION := 0.21.14
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lint fuzz fuzz-long data setup setup-test serve serve-dist build dist test test-native test-e2e bench bench-native bench-browser bench-first-use wasm-size
+.PHONY: lint fuzz fuzz-long data setup setup-test serve serve-dist build dist test test-native test-e2e bench bench-native bench-browser bench-first-use wasm-size worker-mt
 
 setup: data
 	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -50,9 +50,13 @@ serve: setup
 	@echo "serving the release build (dist/) at http://127.0.0.1:8080"
 	trunk serve --release
 
+# With COOP/COEP, as a host should send them (the CPU path's threads need them; see README).
 serve-dist: dist
 	@echo "serving the deployable build (target/site-dist/) at http://127.0.0.1:8081"
-	python3 -m http.server 8081 --bind 127.0.0.1 --directory target/site-dist
+	python3 -c 'import functools, http.server as h; B = h.SimpleHTTPRequestHandler; \
+	  H = type("H", (B,), {"end_headers": lambda s: (s.send_header("Cross-Origin-Opener-Policy", "same-origin"), \
+	    s.send_header("Cross-Origin-Embedder-Policy", "require-corp"), B.end_headers(s))}); \
+	  h.ThreadingHTTPServer(("127.0.0.1", 8081), functools.partial(H, directory="target/site-dist")).serve_forever()' 
 
 build: setup
 	trunk build --release
@@ -100,7 +104,7 @@ test-e2e:
 # The smallest site: fat LTO + opt-level z (Cargo profile `dist`), then `wasm-opt -Oz` when installed
 # (`cargo install wasm-opt`, binaryen 116; Debian's 108 breaks the worker). Output: target/site-dist.
 dist: setup
-	trunk build --release --cargo-profile dist --dist target/site-dist
+	MT_PROFILE=dist trunk build --release --cargo-profile dist --dist target/site-dist
 	if command -v wasm-opt >/dev/null; then
 	  for f in target/site-dist/*.wasm; do wasm-opt -Oz --all-features "$$f" -o "$$f"; done
 	else echo "wasm-opt not installed: sizes below are before wasm-opt"; fi
@@ -113,7 +117,10 @@ wasm-size:
 	    'BEGIN { printf "%-48s raw %6.2f MB  gzip %5.2f MB\n", n, raw / 1048576, gz / 1048576 }'
 	done
 
-bench: setup-test bench-native build bench-browser bench-first-use
+# One command, one table (tests/e2e/bench.mjs): ResNet-20 in the browser (1 and all threads), the
+# TensorFlow.js and PyTorch peers, the lab natively, the Part 1 nets per backend, first use.
+bench: setup-test build
+	cd tests/e2e && node bench.mjs
 
 bench-native:
 	cargo run --release --locked --bin lab -- bench
@@ -125,3 +132,23 @@ bench-browser:
 bench-first-use:
 	cd tests/e2e && node first_use.mjs
 	if [ -f target/site-dist/index.html ]; then cd tests/e2e && LAB_DIST=$(CURDIR)/target/site-dist node first_use.mjs; fi
+
+# The threaded CPU worker (src/worker/threads.rs), run by trunk after each build (Trunk.toml hook):
+# the worker with `threads` instead of `gpu`, compiled with atomics and shared memory, which needs
+# std rebuilt (-Z build-std: RUSTC_BOOTSTRAP lets the stable toolchain take it; rust-src from rustup).
+# Its own target dir keeps these flags from invalidating the main build's cache.
+MT_PROFILE ?= release
+MT_TARGET := $(CARGO_TARGET_DIR)/threads
+MT_OUT ?= $(TRUNK_STAGING_DIR)
+MT_RUSTFLAGS := -C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128
+# Link flags for the binary alone: shared memory (imported, so every thread instantiates the module on
+# the same one; up to 4 GiB) and the thread-local storage symbols wasm-bindgen needs to give each
+# thread its own.
+MT_LINK := $(foreach a,--shared-memory --import-memory --max-memory=4294967296 --export=__wasm_init_tls --export=__tls_size --export=__tls_align --export=__tls_base,-C link-arg=$(a))
+worker-mt:
+	rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+	RUSTC_BOOTSTRAP=1 RUSTFLAGS="$(MT_RUSTFLAGS)" \
+	  cargo rustc --locked --quiet --profile $(MT_PROFILE) --target wasm32-unknown-unknown --bin worker \
+	  --no-default-features --features threads -Z build-std=std,panic_abort --target-dir $(MT_TARGET) -- $(MT_LINK)
+	wasm-bindgen --target no-modules --out-dir $(MT_OUT) --out-name worker_mt $(MT_TARGET)/wasm32-unknown-unknown/$(MT_PROFILE)/worker.wasm
+	cp src/worker/worker_mt_loader.js src/worker/worker_mt_thread.js $(MT_OUT)/

@@ -14,6 +14,8 @@ pub mod protocol;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod gpu_probe;
 #[cfg(all(target_arch = "wasm32", feature = "compute"))]
 pub mod worker;
 

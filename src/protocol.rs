@@ -33,6 +33,10 @@ fn default_gpu_timeout() -> f64 {
     DEFAULT_GPU_TIMEOUT_S
 }
 
+fn one() -> u32 {
+    1
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
 pub enum ToWorker {
@@ -42,6 +46,12 @@ pub enum ToWorker {
         /// (`?gpu_timeout=` seconds; see `worker::gpu_watch`).
         #[serde(default = "default_gpu_timeout")]
         gpu_timeout_s: f64,
+        /// CPU threads for the threaded CPU worker (`worker_mt`); the single-threaded one ignores it.
+        #[serde(default = "one")]
+        threads: u32,
+        /// Why the page chose the CPU itself (its own WebGPU probe), shown in the badge.
+        #[serde(default)]
+        note: Option<String>,
     },
     /// Run the configs one after another; events come back tagged with `id` and the series index.
     Run {
@@ -106,6 +116,9 @@ pub enum FromWorker {
         name: String,
         adapter: String,
         note: Option<String>,
+        /// CPU threads training uses (1 on WebGPU and in the single-threaded worker).
+        #[serde(default = "one")]
+        threads: u32,
     },
     Event {
         id: u32,
@@ -252,7 +265,7 @@ mod restart_tests {
     #[test]
     fn init_without_a_gpu_timeout_gets_the_default() {
         let init: ToWorker = serde_json::from_str(r#"{"cmd":"init","backend":"webgpu"}"#).unwrap();
-        assert_eq!(init, ToWorker::Init { backend: BackendChoice::Webgpu, gpu_timeout_s: DEFAULT_GPU_TIMEOUT_S });
+        assert_eq!(init, ToWorker::Init { backend: BackendChoice::Webgpu, gpu_timeout_s: DEFAULT_GPU_TIMEOUT_S, threads: 1, note: None });
         let lost: FromWorker = serde_json::from_str(r#"{"type":"gpu_lost","reason":"destroyed"}"#).unwrap();
         assert_eq!(lost.request_id(), None);
     }

@@ -59,6 +59,7 @@ pub enum BackendStatus {
         name: String,
         adapter: String,
         note: Option<String>,
+        threads: u32,
     },
     /// The worker died (a panic, or the GPU was lost); it is being restarted.
     Crashed(String),
@@ -146,7 +147,10 @@ fn App() -> impl IntoView {
     let memory = RwSignal::new(None::<u64>);
     // How long WebGPU may stay silent mid-run before the worker is replaced (slow GPUs may need more).
     let gpu_timeout = q.int("gpu_timeout", crate::protocol::DEFAULT_GPU_TIMEOUT_S as usize, 5, 600);
-    worker_client::connect(choice, gpu_timeout as f64, status, memory);
+    // CPU threads: the machine's cores unless `?threads=` says otherwise (1 = the single-threaded worker).
+    let cores = window().navigator().hardware_concurrency().clamp(1.0, 16.0) as usize;
+    let threads = q.int("threads", cores, 1, 64);
+    worker_client::connect(choice, gpu_timeout as f64, threads as u32, status, memory);
     let page = q.raw("page").unwrap_or_default().to_string();
     let notes = q.notes.clone();
 
@@ -217,15 +221,23 @@ fn missing_page(slug: &str) -> AnyView {
 fn BackendBadge(status: RwSignal<BackendStatus>, memory: RwSignal<Option<u64>>) -> impl IntoView {
     let badge = move || match status.get() {
         BackendStatus::Starting => ("starting", "Starting compute…".to_string(), String::new(), None),
-        BackendStatus::Ready { name, adapter, note } => {
-            let label = if name == "webgpu" { "WebGPU" } else { "CPU" };
-            (if name == "webgpu" { "webgpu" } else { "cpu" }, label.to_string(), adapter, note)
+        BackendStatus::Ready { name, adapter, note, threads } => {
+            let label = match (name.as_str(), threads) {
+                ("webgpu", _) => "WebGPU".to_string(),
+                (_, 1) => "CPU".to_string(),
+                (_, n) => format!("CPU · {n} threads"),
+            };
+            (if name == "webgpu" { "webgpu" } else { "cpu" }, label, adapter, note)
         }
         BackendStatus::Crashed(why) => ("crashed", "Restarting compute…".to_string(), String::new(), Some(why)),
     };
+    let threads = move || match status.get() {
+        BackendStatus::Ready { threads, .. } => Some(threads.to_string()),
+        _ => None,
+    };
     view! {
         <div class="backend">
-            <span class="badge" data-testid="backend" data-backend=move || badge().0 title=move || badge().2
+            <span class="badge" data-testid="backend" data-backend=move || badge().0 title=move || badge().2 data-threads=threads
                 data-worker-memory=move || memory.get().map(|b| b.to_string())>
                 {move || badge().1}
             </span>

@@ -32,6 +32,15 @@ struct Client {
     crashes: Vec<f64>,
     /// The backend the running worker reported ("webgpu" or "cpu").
     backend: Option<String>,
+    /// CPU threads wanted (`?threads=`, else the machine's cores); more than one needs the threaded
+    /// worker, which needs a cross-origin isolated page.
+    threads: u32,
+    /// Why the page itself chose the CPU (its WebGPU probe before a threaded CPU worker).
+    cpu_note: Option<String>,
+    /// Whether the running worker is the threaded CPU one.
+    threaded: bool,
+    /// A threaded worker failed to start once: only the single-threaded one from then on.
+    threads_failed: bool,
 }
 
 thread_local! {
@@ -47,23 +56,76 @@ thread_local! {
         next_id: 1,
         crashes: vec![],
         backend: None,
+        threads: 1,
+        cpu_note: None,
+        threaded: false,
+        threads_failed: false,
     });
 }
 
-pub fn connect(choice: BackendChoice, gpu_timeout_s: f64, status: RwSignal<BackendStatus>, memory: RwSignal<Option<u64>>) {
+pub fn connect(choice: BackendChoice, gpu_timeout_s: f64, threads: u32, status: RwSignal<BackendStatus>, memory: RwSignal<Option<u64>>) {
     CLIENT.with(|c| {
         let mut c = c.borrow_mut();
         c.choice = choice;
         c.gpu_timeout_s = gpu_timeout_s;
+        c.threads = threads.max(1);
         c.status = Some(status);
         c.memory = Some(memory);
     });
-    spawn();
+    if choice == BackendChoice::Auto && threads_possible() {
+        // The threaded CPU worker has no WebGPU, so the page asks for an adapter itself first.
+        wasm_bindgen_futures::spawn_local(async {
+            let probe = crate::gpu_probe::probe_webgpu().await;
+            if let Some(why) = crate::gpu_probe::cpu_reason(BackendChoice::Auto, &probe) {
+                CLIENT.with(|c| {
+                    let mut c = c.borrow_mut();
+                    c.choice = BackendChoice::Cpu;
+                    c.cpu_note = Some(why);
+                });
+            }
+            spawn();
+        });
+    } else {
+        spawn();
+    }
+}
+
+/// Whether this page can run the threaded CPU worker: more than one thread wanted, and shared
+/// memory allowed (`crossOriginIsolated`: the COOP and COEP headers `make serve` sends).
+fn threads_possible() -> bool {
+    let isolated = js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).is_ok_and(|v| v.is_truthy());
+    CLIENT.with(|c| {
+        let c = c.borrow();
+        isolated && c.threads > 1 && !c.threads_failed
+    })
+}
+
+/// Why the CPU path runs one thread where more were wanted, for the badge.
+fn single_thread_reason() -> Option<String> {
+    let isolated = js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).is_ok_and(|v| v.is_truthy());
+    CLIENT.with(|c| {
+        let c = c.borrow();
+        if c.threads <= 1 {
+            None
+        } else if c.threads_failed {
+            Some("one CPU thread: the threaded worker did not start here".to_string())
+        } else if !isolated {
+            Some(
+                "one CPU thread: threads share memory only on a cross-origin isolated page (COOP and COEP headers), \
+                 which this one is not"
+                    .to_string(),
+            )
+        } else {
+            None
+        }
+    })
 }
 
 fn spawn() {
-    // trunk builds the worker with a loader shim next to the page.
-    let worker = match Worker::new("./worker_loader.js") {
+    let threaded = threads_possible() && CLIENT.with(|c| c.borrow().choice == BackendChoice::Cpu);
+    // trunk builds the worker with a loader shim next to the page; the threaded one comes with its own.
+    let script = if threaded { "./worker_mt_loader.js" } else { "./worker_loader.js" };
+    let worker = match Worker::new(script) {
         Ok(w) => w,
         Err(e) => {
             set_status(BackendStatus::Crashed(format!("could not start the compute worker: {e:?}")));
@@ -86,6 +148,7 @@ fn spawn() {
         let mut c = c.borrow_mut();
         c.worker = Some(worker);
         c.ready = false;
+        c.threaded = threaded;
     });
 }
 
@@ -98,13 +161,15 @@ fn set_status(s: BackendStatus) {
 fn handle(msg: FromWorker) {
     match &msg {
         FromWorker::Ready => {
-            let (worker, queue, choice, gpu_timeout_s) = CLIENT.with(|c| {
+            let (worker, queue, init) = CLIENT.with(|c| {
                 let mut c = c.borrow_mut();
                 c.ready = true;
-                (c.worker.clone(), std::mem::take(&mut c.queue), c.choice, c.gpu_timeout_s)
+                let threads = if c.threaded { c.threads } else { 1 };
+                let init = ToWorker::Init { backend: c.choice, gpu_timeout_s: c.gpu_timeout_s, threads, note: c.cpu_note.clone() };
+                (c.worker.clone(), std::mem::take(&mut c.queue), init)
             });
             if let Some(w) = worker {
-                let init = serde_json::to_string(&ToWorker::Init { backend: choice, gpu_timeout_s }).unwrap();
+                let init = serde_json::to_string(&init).unwrap();
                 let _ = w.post_message(&JsValue::from_str(&init));
                 for m in queue {
                     let _ = w.post_message(&m);
@@ -117,9 +182,14 @@ fn handle(msg: FromWorker) {
             }
         }
         FromWorker::GpuLost { reason } => return crashed(Stop::GpuLost(reason.clone())),
-        FromWorker::Backend { name, adapter, note } => {
+        FromWorker::Backend { name, adapter, note, threads } => {
             CLIENT.with(|c| c.borrow_mut().backend = Some(name.clone()));
-            set_status(BackendStatus::Ready { name: name.clone(), adapter: adapter.clone(), note: note.clone() })
+            let single = if name == "cpu" && *threads == 1 { single_thread_reason() } else { None };
+            let note = match (note.clone(), single) {
+                (Some(n), Some(s)) => Some(format!("{n}; {s}")),
+                (n, s) => n.or(s),
+            };
+            set_status(BackendStatus::Ready { name: name.clone(), adapter: adapter.clone(), note, threads: *threads })
         }
         _ => {}
     }
@@ -149,6 +219,11 @@ fn crashed(stop: Stop) {
         c.crashes.push(now);
         c.crashes.retain(|&t| now - t <= crate::protocol::CRASH_WINDOW_MS);
         let on_webgpu = c.backend.as_deref() != Some("cpu") && c.choice != BackendChoice::Cpu;
+        // A threaded worker that died before it reported its backend did not start here: the
+        // single-threaded one replaces it, now and later.
+        if c.threaded && c.backend.is_none() {
+            c.threads_failed = true;
+        }
         let plan = crate::protocol::restart_plan(&c.crashes, now, on_webgpu);
         if plan.to_cpu {
             c.choice = BackendChoice::Cpu;

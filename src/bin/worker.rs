@@ -2,6 +2,10 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    // A CPU pool thread of the threaded worker runs this module too; only the compute worker starts.
+    if resnet_lab::worker::is_pool_thread() {
+        return;
+    }
     resnet_lab::run_static_constructors();
     resnet_lab::worker::start();
 }

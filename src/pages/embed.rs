@@ -6,7 +6,7 @@
 use super::query::{encode_pairs, Query};
 
 /// The app-level keys a page keeps in its URL, in this order.
-pub const KEPT_KEYS: [&str; 6] = ["backend", "gpu_timeout", "embed", "lock", "controls", "autorun"];
+pub const KEPT_KEYS: [&str; 7] = ["backend", "gpu_timeout", "threads", "embed", "lock", "controls", "autorun"];
 
 /// The keys that only make sense inside a frame (dropped by "open in ResNet Lab").
 const EMBED_KEYS: [&str; 4] = ["embed", "lock", "controls", "autorun"];

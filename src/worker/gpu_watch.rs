@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 
+#[cfg(feature = "gpu")]
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
@@ -29,6 +30,7 @@ thread_local! {
 /// Wraps `GPUAdapter.prototype.requestDevice` before burn asks for its device, so the device burn
 /// gets reports its loss here. (The device is also kept as `self.__labGpuDevice`, where the e2e
 /// tests reach it to lose it on purpose, as a driver reset would.)
+#[cfg(feature = "gpu")]
 pub fn hook_device_loss() {
     let on_lost = Closure::<dyn Fn(String)>::new(|reason: String| lost(format!("the browser reported the WebGPU device lost ({reason})")));
     let hook = Function::new_with_args(

@@ -4,6 +4,8 @@
 
 mod data;
 mod gpu_watch;
+#[cfg(feature = "threads")]
+pub mod threads;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -72,6 +74,11 @@ fn post(msg: &FromWorker) {
     let _ = scope().post_message(&JsValue::from_str(&json));
 }
 
+/// Whether this instance is a CPU pool thread of the threaded worker (see [`threads`]'s loader).
+pub fn is_pool_thread() -> bool {
+    Reflect::get(&js_sys::global(), &"__labPoolThread".into()).is_ok_and(|v| v.is_truthy())
+}
+
 /// Entry point of the worker binary.
 pub fn start() {
     console_error_panic_hook::set_once();
@@ -82,7 +89,7 @@ pub fn start() {
         }
         let Some(text) = ev.data().as_string() else { return };
         match serde_json::from_str::<ToWorker>(&text) {
-            Ok(ToWorker::Init { backend, gpu_timeout_s }) => spawn_local(init(backend, gpu_timeout_s)),
+            Ok(ToWorker::Init { backend, gpu_timeout_s, threads, note }) => spawn_local(init(backend, gpu_timeout_s, threads, note)),
             Ok(ToWorker::Run { id, configs }) => spawn_local(run_all(id, configs)),
             Ok(ToWorker::Cancel { id }) => STATE.with(|s| {
                 s.borrow_mut().cancelled.insert(id);
@@ -99,80 +106,69 @@ pub fn start() {
     post(&FromWorker::Ready);
 }
 
-/// A WebGPU adapter the browser offers: its name, and whether it is a software fallback
-/// (`isFallbackAdapter`: SwiftShader in headless Chromium, far slower than the CPU path).
-struct Adapter {
-    name: String,
-    software: bool,
+/// Starts the CPU thread pool where this build has one; how many threads run, and why fewer than asked.
+#[cfg(feature = "threads")]
+async fn cpu_threads(asked: u32) -> (usize, Option<String>) {
+    // Even one thread needs the pool here: flex's kernels call into rayon in this build.
+    threads::start_pool(asked.max(1) as usize).await
 }
 
-/// Asks the browser for a WebGPU adapter; `Err` says why there is none.
-async fn probe_webgpu() -> Result<Adapter, String> {
-    let nav = Reflect::get(&scope(), &"navigator".into()).map_err(|_| "no navigator")?;
-    let gpu = Reflect::get(&nav, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
-    if gpu.is_undefined() || gpu.is_null() {
-        return Err("this browser exposes no WebGPU (navigator.gpu is missing)".into());
-    }
-    let request: js_sys::Function = Reflect::get(&gpu, &"requestAdapter".into())
-        .map_err(|_| "navigator.gpu.requestAdapter is missing")?
-        .dyn_into()
-        .map_err(|_| "navigator.gpu.requestAdapter is not a function")?;
-    let promise: Promise = request.call0(&gpu).map_err(|e| format!("requestAdapter threw: {e:?}"))?.into();
-    let adapter = JsFuture::from(promise).await.map_err(|e| format!("requestAdapter failed: {e:?}"))?;
-    if adapter.is_null() || adapter.is_undefined() {
-        return Err("WebGPU is present but no GPU adapter is available".into());
-    }
-    let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
-    let field = |k: &str| Reflect::get(&info, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
-    let name =
-        [field("vendor"), field("architecture"), field("description")].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
-    // Newer browsers say it in `info`, older ones on the adapter itself.
-    let flag = |o: &JsValue| Reflect::get(o, &"isFallbackAdapter".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
-    Ok(Adapter { name: if name.is_empty() { "WebGPU adapter".into() } else { name }, software: flag(&info) || flag(&adapter) })
+#[cfg(not(feature = "threads"))]
+async fn cpu_threads(_: u32) -> (usize, Option<String>) {
+    (1, None)
 }
 
-async fn init(choice: BackendChoice, gpu_timeout_s: f64) {
+/// The device a worker settled on: (device, "webgpu" or "cpu", adapter, note for the badge).
+type Chosen = (Device, &'static str, String, Option<String>);
+
+fn cpu(note: String) -> Chosen {
+    (Device::flex(), "cpu", "burn flex (WebAssembly)".into(), Some(note))
+}
+
+/// WebGPU when the browser offers a hardware adapter, otherwise the CPU (with the reason).
+#[cfg(feature = "gpu")]
+async fn webgpu_or_cpu(choice: BackendChoice) -> Chosen {
+    gpu_watch::hook_device_loss();
+    let probe = crate::gpu_probe::probe_webgpu().await;
+    match (crate::gpu_probe::cpu_reason(choice, &probe), probe) {
+        (Some(why), _) => cpu(why),
+        (None, Ok(adapter)) => match Device::wgpu_options().init_async().await {
+            Ok(device) => (device, "webgpu", adapter.name, None),
+            Err(e) => cpu(format!("WebGPU could not start ({e:?}); training runs on the CPU instead")),
+        },
+        (None, Err(why)) => cpu(why),
+    }
+}
+
+/// The threaded CPU worker has no WebGPU: the page sends GPU work to the other worker.
+#[cfg(not(feature = "gpu"))]
+async fn webgpu_or_cpu(_: BackendChoice) -> Chosen {
+    cpu("this worker is built for the CPU only".into())
+}
+
+async fn init(choice: BackendChoice, gpu_timeout_s: f64, threads: u32, page_note: Option<String>) {
     if STATE.with(|s| s.borrow().device.is_some()) {
         return;
     }
-    if choice != BackendChoice::Cpu {
-        gpu_watch::hook_device_loss();
-    }
-    let (device, name, adapter, note) = if choice == BackendChoice::Cpu {
-        (Device::flex(), "cpu", "burn flex (WebAssembly)".to_string(), Some("CPU chosen with ?backend=cpu".to_string()))
-    } else {
-        match probe_webgpu().await {
-            // `auto` never picks a software GPU: SwiftShader took 182 s for Part 1's default run where
-            // the CPU path took about 20 s.
-            Ok(Adapter { name, software: true }) if choice == BackendChoice::Auto => (
-                Device::flex(),
-                "cpu",
-                "burn flex (WebAssembly)".into(),
-                Some(format!(
-                    "the only WebGPU adapter here is a software one ({name}), slower than the CPU path; training runs on the CPU \
-                     (?backend=webgpu uses it anyway)"
-                )),
-            ),
-            Ok(Adapter { name: adapter, .. }) => match Device::wgpu_options().init_async().await {
-                Ok(device) => (device, "webgpu", adapter, None),
-                Err(e) => (
-                    Device::flex(),
-                    "cpu",
-                    "burn flex (WebAssembly)".into(),
-                    Some(format!("WebGPU could not start ({e:?}); training runs on the CPU instead")),
-                ),
-            },
-            Err(why) => {
-                let prefix = if choice == BackendChoice::Webgpu { "WebGPU was requested, but " } else { "" };
-                (Device::flex(), "cpu", "burn flex (WebAssembly)".into(), Some(format!("{prefix}{why}; training runs on the CPU")))
-            }
-        }
+    let mut threads_used = 1;
+    let (device, name, mut adapter, mut note) = match (choice, page_note) {
+        (_, Some(why)) => cpu(why),
+        (BackendChoice::Cpu, None) => cpu("CPU chosen with ?backend=cpu".into()),
+        (_, None) => webgpu_or_cpu(choice).await,
     };
+    if name == "cpu" {
+        let (threads, why) = cpu_threads(threads).await;
+        threads_used = threads as u32;
+        adapter = format!("burn flex (WebAssembly, {threads} thread{})", if threads == 1 { "" } else { "s" });
+        if let Some(why) = why {
+            note = Some(note.map_or(why.clone(), |n| format!("{n}; {why}")));
+        }
+    }
     if name == "webgpu" {
         gpu_watch::start(gpu_timeout_s.clamp(1.0, 3600.0));
     }
     STATE.with(|s| s.borrow_mut().device = Some(device));
-    post(&FromWorker::Backend { name: name.into(), adapter, note });
+    post(&FromWorker::Backend { name: name.into(), adapter, note, threads: threads_used });
 }
 
 struct WorkerHost {

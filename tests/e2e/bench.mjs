@@ -1,57 +1,130 @@
-// Browser benchmark: trains the Part 1 nets in headless Chromium on each available backend and prints
-// training images/s, next to the TensorFlow.js peer (../shared/peers/tfjs) run in the same command.
-// Usage: node bench.mjs [--backends cpu,webgpu] [--no-peer]
+// The benchmark behind `make bench`, in one command and one table: CIFAR ResNet-20 training (width 16,
+// 32×32×3, batch 64, 1×1 projection shortcuts — the peers' net) measured here for
+//   - the lab in headless Chromium on the CPU path (Part 6 page, ?backend=cpu), one thread and all threads
+//     (the site served cross-origin isolated, as `make serve` does),
+//   - TensorFlow.js 4.22's wasm backend in the same Chromium (../shared/peers/tfjs), without and with threads,
+//   - PyTorch on the CPU, natively (../shared/peers/torch_bench.py), one thread and all,
+//   - the lab natively (`lab bench`, flex), one thread and all,
+// then the ratios against issue 17's goals, the Part 1 nets on each browser backend, and first use.
+// Usage: node bench.mjs [--quick] [--no-peers] [--no-first-use]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { serve, launch, openPage, root } from './harness.mjs';
 
 const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
-const backends = opt('--backends', 'cpu,webgpu').split(',');
-// Part 1 nets at the page's default size; the WebGPU run is smaller (SwiftShader is a software GPU).
-const configs = {
-  cpu: 'depths=8,16,32&width=8&samples=320&size=16&epochs=1&batch=32',
-  webgpu: 'depths=8&width=8&samples=80&size=16&epochs=1&batch=32',
+const peers = !args.includes('--no-peers');
+const cores = os.cpus().length;
+const log = (...a) => console.error('[bench]', ...a);
+
+// ---- the lab in the browser
+const RESNET20 = 'page=part6&family=cifar&depth=20&width=16&skip=projection&size=32&batch=64&samples=960&epochs=1&seed=1';
+const PART1 = {
+  cpu: 'page=part1&depths=8,16,32&width=8&samples=320&size=16&epochs=1&batch=32',
+  // SwiftShader is a software GPU: a small run.
+  webgpu: 'page=part1&depths=8&width=8&samples=80&size=16&epochs=1&batch=32',
 };
 
-const { server, base } = await serve();
-const browser = await launch();
-const rows = [];
-try {
-  for (const backend of backends) {
-    const page = await openPage(browser);
-    await page.goto(`${base}?page=part1&backend=${backend}&${configs[backend]}`);
-    await page.waitForSelector('[data-testid=backend]:not([data-backend=starting])', { timeout: 120_000 });
-    const got = await page.getAttribute('[data-testid=backend]', 'data-backend');
-    if (got !== backend) { rows.push({ backend, error: `backend came up as ${got}` }); continue; }
+async function trainPage(browser, base, query) {
+  const page = await openPage(browser);
+  try {
+    await page.goto(`${base}?${query}`);
+    await page.waitForSelector('[data-testid=backend]:not([data-backend=starting])', { timeout: 180_000 });
+    const badge = await page.$eval('[data-testid=backend]', (b) => ({ backend: b.dataset.backend, threads: Number(b.dataset.threads) }));
     await page.click('[data-testid=train]');
-    await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 900_000 });
+    await page.waitForSelector('[data-testid=progress]:not([data-phase=running])', { timeout: 1_800_000 });
     const series = await page.$$eval('[data-testid=details] li', (lis) => lis.map((li) => ({
       series: li.dataset.series, params: Number(li.dataset.params), ips: Number(li.dataset.ips) })));
-    for (const s of series) rows.push({ backend, ...s });
+    return { ...badge, series };
+  } finally {
     await page.close();
+  }
+}
+
+const { server, base } = await serve({ isolated: true });
+const browser = await launch();
+const browserRows = [];
+const part1 = [];
+try {
+  for (const threads of [1, cores]) {
+    log(`lab in Chromium, ResNet-20, ${threads} thread(s)`);
+    const r = await trainPage(browser, base, `${RESNET20}&backend=cpu&threads=${threads}`);
+    const net = r.series.find((s) => s.series.startsWith('ResNet'));
+    browserRows.push({ system: `the lab in Chromium, CPU path (flex, wasm SIMD), ${r.threads} thread${r.threads > 1 ? 's' : ''}`, ips: net?.ips, threads: r.threads });
+  }
+  for (const [backend, query] of Object.entries(PART1)) {
+    log(`lab in Chromium, Part 1 nets, ${backend}`);
+    const r = await trainPage(browser, base, `${query}&backend=${backend}&threads=${cores}`);
+    for (const s of r.series) part1.push({ backend: `${r.backend}${r.backend === 'cpu' ? `, ${r.threads} thread(s)` : ' (SwiftShader)'}`, ...s });
   }
 } finally {
   await browser.close();
   server.close();
 }
-console.log('| backend | net | params | train img/s (incl. per-step reads, eval) |');
-console.log('|---|---|---:|---:|');
-for (const r of rows) console.log(r.error ? `| ${r.backend} | — | — | ${r.error} |` : `| ${r.backend} | ${r.series} | ${r.params} | ${r.ips.toFixed(1)} |`);
 
-// The TensorFlow.js peer in the same Chromium, same command.
-if (!args.includes('--no-peer')) {
+// ---- peers and the lab natively
+const run = (cmd, a, opts = {}) => {
+  const r = spawnSync(cmd, a, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...opts });
+  if (r.status !== 0) log(`${cmd} ${a.join(' ')} exited ${r.status}`);
+  return r.stdout || '';
+};
+const nativeRows = [];
+for (const threads of [1, cores]) {
+  log(`lab natively, ${threads} thread(s)`);
+  const out = run('cargo', ['run', '--release', '--locked', '--quiet', '--bin', 'lab', '--', 'bench', '--models', 'resnet20', '--no-peer', '--steps', '5'],
+    { env: { ...process.env, RAYON_NUM_THREADS: String(threads) } });
+  const row = out.split('\n').find((l) => l.startsWith('| resnet20 '));
+  nativeRows.push({ system: `the lab natively (flex), ${threads} thread${threads > 1 ? 's' : ''}`, ips: row ? Number(row.split('|')[3]) : NaN });
+}
+const peerRows = [];
+if (peers) {
+  for (const threads of [1, cores]) {
+    log(`PyTorch, ${threads} thread(s)`);
+    const out = run('python3', [path.resolve(root, '..', 'shared', 'peers', 'torch_bench.py'), '--model', 'resnet20', '--batch', '64', '--steps', '20', '--threads', String(threads), '--json']);
+    const j = out.trim() ? JSON.parse(out.trim().split('\n').pop()) : {};
+    peerRows.push({ key: `torch${threads}`, system: `PyTorch ${j.torch ?? ''} CPU, native, ${threads} thread${threads > 1 ? 's' : ''}`, ips: j.train_img_s ?? NaN });
+  }
   const peerSrc = path.resolve(root, '..', 'shared', 'peers', 'tfjs');
   if (fs.existsSync(peerSrc)) {
     const peer = path.join(root, 'target', 'tfjs-peer');
     fs.rmSync(peer, { recursive: true, force: true });
     fs.cpSync(peerSrc, peer, { recursive: true });
-    const run = (cmd, a) => spawnSync(cmd, a, { cwd: peer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    if (run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']).status === 0) {
-      const r = run('node', ['run.mjs', '--models', 'resnet20', '--backends', 'wasm-nocoi', '--steps', '3']);
-      console.log('tfjs peer (ResNet-20, batch 64, wasm SIMD):');
-      console.log(r.stdout.trim());
-    } else console.log('tfjs peer: npm ci failed');
-  } else console.log('tfjs peer: ../shared/peers/tfjs not found');
+    run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: peer });
+    log('TensorFlow.js wasm, without and with threads');
+    const out = run('node', ['run.mjs', '--models', 'resnet20', '--backends', 'wasm-nocoi,wasm', '--steps', '5'], { cwd: peer });
+    for (const line of out.split('\n').filter((l) => l.startsWith('{'))) {
+      const j = JSON.parse(line);
+      const threaded = j.variant === 'wasm';
+      peerRows.push({ key: threaded ? 'tfjsT' : 'tfjs1', system: `TensorFlow.js 4.22 wasm (SIMD) in Chromium, ${threaded ? 'threads (cross-origin isolated)' : 'one thread'}`, ips: j.train_img_s ?? NaN });
+    }
+  }
+}
+
+// ---- one table
+const date = new Date().toISOString().slice(0, 10);
+const peer = (k) => peerRows.find((r) => r.key === k)?.ips ?? NaN;
+const [tfjs1, torch2] = [peer('tfjs1'), peer(`torch${cores}`)];
+const ratio = (x, y) => (Number.isFinite(x) && Number.isFinite(y) && y > 0 ? (x / y).toFixed(2) : '—');
+console.log(`\nCIFAR ResNet-20 training (width 16, 32×32×3, batch 64, projection shortcuts), ${date}, ${cores} cores, ${os.cpus()[0].model}`);
+console.log(`| system | train img/s | × TensorFlow.js wasm (1 thread) | × PyTorch (${cores} threads) |`);
+console.log('|---|---:|---:|---:|');
+for (const r of [...browserRows, ...peerRows.filter((p) => p.key.startsWith('tfjs')), ...nativeRows, ...peerRows.filter((p) => p.key.startsWith('torch'))]) {
+  console.log(`| ${r.system} | ${Number.isFinite(r.ips) ? r.ips.toFixed(1) : 'failed'} | ${ratio(r.ips, tfjs1)} | ${ratio(r.ips, torch2)} |`);
+}
+const best = browserRows[browserRows.length - 1]?.ips;
+const single = browserRows[0]?.ips;
+console.log(`\nGoals (issue 17): browser CPU path, all threads ≥ 5× TensorFlow.js wasm: ${ratio(best, tfjs1)}× — ${best / tfjs1 >= 5 ? 'met' : 'not met'}; ` +
+  `≥ 0.25× native PyTorch (${cores} threads): ${ratio(best, torch2)}× — ${best / torch2 >= 0.25 ? 'met' : 'not met'}.`);
+console.log(`Thread scaling, 1 → ${cores}: browser ${ratio(best, single)}×, lab native ${ratio(nativeRows[1]?.ips, nativeRows[0]?.ips)}×, PyTorch ${ratio(torch2, peer('torch1'))}×.`);
+console.log('\nPart 1 nets in the browser (the numbers the page\'s "Run details" report; img/s include per-step reads and evaluation):');
+console.log('| backend | net | params | train img/s |');
+console.log('|---|---|---:|---:|');
+for (const r of part1) console.log(`| ${r.backend} | ${r.series} | ${r.params} | ${r.ips.toFixed(1)} |`);
+
+if (!args.includes('--no-first-use')) {
+  for (const isolated of [false, true]) {
+    const out = run('node', ['first_use.mjs', ...(isolated ? ['--isolated'] : [])], { cwd: path.join(root, 'tests', 'e2e') });
+    console.log(`\n${out.trim()}`);
+  }
 }

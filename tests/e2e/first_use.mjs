@@ -2,12 +2,14 @@
 // one 20 Mbit/s link shared by the page and its worker (CDP's network emulation does not reach a
 // dedicated worker's fetches); the browser cache is off. Prints when
 // the landing page's text shows, when the compute badge is ready, and how long after Train the first
-// training step is plotted. Usage: node first_use.mjs [--mbit 20]   (LAB_DIST=target/site-dist for the dist build)
+// training step is plotted. Usage: node first_use.mjs [--mbit 20] [--isolated]   (LAB_DIST=target/site-dist for the
+// dist build; --isolated sends COOP/COEP, so the CPU path starts the threaded worker)
 import { serve, launch, openPage, dist } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const mbit = Number(args[args.indexOf('--mbit') + 1] || 20) || 20;
-const { server, base } = await serve({ gzip: true, mbit });
+const isolated = args.includes('--isolated');
+const { server, base } = await serve({ gzip: true, mbit, isolated });
 const browser = await launch({ webgpu: false });
 const rows = [];
 try {
@@ -35,7 +37,8 @@ try {
   await browser.close();
   server.close();
 }
-console.log(`First use of ${dist} through a ${mbit} Mbit/s link (gzip, cache off), Part 1 on the CPU:`);
+console.log(`First use of ${dist} through a ${mbit} Mbit/s link (gzip, cache off), Part 1 on the CPU, ` +
+  `${isolated ? 'cross-origin isolated (the threaded CPU worker)' : 'not isolated (the single-threaded worker)'}:`);
 console.log('| run | page text shown | compute badge ready | first step after Train | transferred |');
 console.log('|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.run} | ${(r.text / 1000).toFixed(2)} s | ${(r.badge / 1000).toFixed(2)} s | ${(r.firstStep / 1000).toFixed(2)} s | ${r.mb.toFixed(1)} MB |`);

@@ -25,7 +25,9 @@ const MIME = {
 /// `gzip`: compress what a static host would (HTML, JS, CSS, wasm) when the browser accepts it;
 /// `mbit`: send everything through one link of that speed (the page's and its worker's requests
 /// share it). Both for the first-use benchmark; the tests serve files as they are, at full speed.
-export function serve({ gzip = false, mbit = 0 } = {}) {
+/// `isolated`: send COOP and COEP, as `make serve` does, so the site's pages are cross-origin isolated
+/// and the CPU path may use threads (the test pages under /__fixtures__ never get them).
+export function serve({ gzip = false, mbit = 0, isolated = false } = {}) {
   const zipped = new Map();
   // When the shared link is next free (ms since the epoch).
   let linkFree = 0;
@@ -50,9 +52,15 @@ export function serve({ gzip = false, mbit = 0 } = {}) {
     if (rel.startsWith('/__fixtures__/')) [dir, rel] = [fixtures, rel.slice('/__fixtures__'.length)];
     else if (rel.startsWith(SUBPATH)) rel = rel.slice(SUBPATH.length - 1);
     else if (rel === SUBPATH.slice(0, -1)) { res.writeHead(301, { location: SUBPATH }); return res.end(); }
+    // A test may make some of the site's files missing (server.missing: names), as a broken upload would.
+    if (server.missing?.some((name) => rel.endsWith(`/${name}`))) { res.writeHead(404); return res.end('not found'); }
     let file = path.normalize(path.join(dir, decodeURIComponent(rel)));
     if (!file.startsWith(dir)) { res.writeHead(403); return res.end(); }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    if (isolated && dir === dist) {
+      res.setHeader('cross-origin-opener-policy', 'same-origin');
+      res.setHeader('cross-origin-embedder-policy', 'require-corp');
+    }
     fs.readFile(file, (err, body) => {
       if (err) { res.writeHead(404); return res.end('not found'); }
       const type = MIME[path.extname(file)] || 'application/octet-stream';
@@ -139,10 +147,10 @@ export async function canvasHasInk(page, selector) {
 
 /// Registers node:test hooks that serve the site and start a browser for the file's tests; the
 /// returned object's `base` and `browser` are set once `before` has run.
-export function useSite(before, after, options) {
+export function useSite(before, after, options, serveOptions) {
   const site = {};
   before(async () => {
-    ({ server: site.server, base: site.base } = await serve());
+    ({ server: site.server, base: site.base } = await serve(serveOptions));
     site.browser = await launch(options);
   });
   after(async () => {
