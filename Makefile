@@ -22,6 +22,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 setup: data
 	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
 	trunk --version 2>/dev/null | grep -q " $(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
 	wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 
@@ -103,8 +104,9 @@ test-e2e:
 
 # The smallest site: fat LTO + opt-level z (Cargo profile `dist`), then `wasm-opt -Oz` when installed
 # (`cargo install wasm-opt`, binaryen 116; Debian's 108 breaks the worker). Output: target/site-dist.
+# The threaded CPU worker gets `dist-cpu` (fat LTO at opt-level 3): it is the CPU path's speed.
 dist: setup
-	MT_PROFILE=dist trunk build --release --cargo-profile dist --dist target/site-dist
+	MT_PROFILE=dist-cpu trunk build --release --cargo-profile dist --dist target/site-dist
 	if command -v wasm-opt >/dev/null; then
 	  for f in target/site-dist/*.wasm; do wasm-opt -Oz --all-features "$$f" -o "$$f"; done
 	else echo "wasm-opt not installed: sizes below are before wasm-opt"; fi
