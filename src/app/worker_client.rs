@@ -90,10 +90,15 @@ pub fn connect(choice: BackendChoice, gpu_timeout_s: f64, threads: u32, status: 
     }
 }
 
-/// Whether this page can run the threaded CPU worker: more than one thread wanted, and shared
-/// memory allowed (`crossOriginIsolated`: the COOP and COEP headers `make serve` sends).
+/// Whether the page may share memory with workers (`crossOriginIsolated`: the COOP and COEP headers
+/// `make serve` sends).
+fn isolated() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).is_ok_and(|v| v.is_truthy())
+}
+
+/// Whether this page can run the threaded CPU worker: more than one thread wanted, shared memory allowed.
 fn threads_possible() -> bool {
-    let isolated = js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).is_ok_and(|v| v.is_truthy());
+    let isolated = isolated();
     CLIENT.with(|c| {
         let c = c.borrow();
         isolated && c.threads > 1 && !c.threads_failed
@@ -102,7 +107,7 @@ fn threads_possible() -> bool {
 
 /// Why the CPU path runs one thread where more were wanted, for the badge.
 fn single_thread_reason() -> Option<String> {
-    let isolated = js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).is_ok_and(|v| v.is_truthy());
+    let isolated = isolated();
     CLIENT.with(|c| {
         let c = c.borrow();
         if c.threads <= 1 {

@@ -6,7 +6,7 @@
 //   - PyTorch on the CPU, natively (../shared/peers/torch_bench.py), one thread and all,
 //   - the lab natively (`lab bench`, flex), one thread and all,
 // then the ratios against issue 17's goals, the Part 1 nets on each browser backend, and first use.
-// Usage: node bench.mjs [--quick] [--no-peers] [--no-first-use]
+// Usage: node bench.mjs [--browser-only] [--no-peers] [--no-first-use]   (LAB_DIST=target/site-dist: the dist build)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,7 +14,7 @@ import path from 'node:path';
 import { serve, launch, openPage, root } from './harness.mjs';
 
 const args = process.argv.slice(2);
-const peers = !args.includes('--no-peers');
+const peers = !args.includes('--no-peers') && !args.includes('--browser-only');
 const cores = os.cpus().length;
 const log = (...a) => console.error('[bench]', ...a);
 
@@ -70,7 +70,7 @@ const run = (cmd, a, opts = {}) => {
   return r.stdout || '';
 };
 const nativeRows = [];
-for (const threads of [1, cores]) {
+for (const threads of args.includes('--browser-only') ? [] : [1, cores]) {
   log(`lab natively, ${threads} thread(s)`);
   const out = run('cargo', ['run', '--release', '--locked', '--quiet', '--bin', 'lab', '--', 'bench', '--models', 'resnet20', '--no-peer', '--steps', '5'],
     { env: { ...process.env, RAYON_NUM_THREADS: String(threads) } });
