@@ -1,7 +1,7 @@
 //! Threads for the CPU path: flex's kernels (gemm, convolutions, element-wise ops) run on rayon's
 //! global pool, and in the browser each pool thread is a Web Worker that shares this module's memory.
 //!
-//! Only the `worker_mt` build has this (feature `threads`, compiled with atomics by tools/threads.sh):
+//! Only the `worker_mt` build has this (feature `threads`, compiled with atomics by `make worker-mt`, trunk's post-build hook):
 //! shared memory needs a cross-origin isolated page (COOP + COEP headers), so the page picks this
 //! worker only when `crossOriginIsolated` is true and uses the single-threaded worker otherwise.
 //!
