@@ -24,7 +24,7 @@ fn tensor<const D: usize>(data: Vec<f32>, shape: [usize; D], device: &Device) ->
 }
 
 fn vec_of<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().to_vec::<f32>().unwrap()
+    t.into_data().try_to_vec::<f32>().unwrap()
 }
 
 fn max_diff(a: &[f32], b: &[f64]) -> f64 {
