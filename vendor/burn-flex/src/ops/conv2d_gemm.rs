@@ -146,8 +146,8 @@ fn col2im(g: &Geometry, col: &mut [f32], padded: &mut [f32], dx: &mut [f32]) {
     }
 }
 
-/// dst [m, n] (row-major, rows `dst_rs` apart) = (accumulate ? dst : 0) + lhs · rhs, where each
-/// operand is given by its pointer and (row, column) strides.
+/// dst [m, n] (row-major, contiguous) = (accumulate ? dst : 0) + lhs [m, k] · rhs [k, n], where
+/// lhs and rhs are read through their (row, column) strides.
 #[allow(clippy::too_many_arguments)]
 fn gemm(
     m: usize,
