@@ -6,7 +6,8 @@
 //!   lab train CONFIG.json --out DIR [--data DIR]   (real sets: Fashion-MNIST defaults to Debian's
 //!                                                  /usr/share/datasets/fashion-mnist)
 //!   lab search CONFIG.json --out DIR [--data DIR] [--final-seeds N]   (the skip-pattern search)
-//!   lab bench [--steps N] [--batch B] [--models resnet20,plain20,...] [--no-peer]
+//!   lab bench [--steps N] [--warmup N] [--batch B] [--size S] [--models resnet20,plain20,...] [--no-peer]
+//!             (LAB_BACKEND=wgpu with `--features gpu`: the same on a GPU through wgpu)
 //!
 //! MODEL may carry a skip per block: `resnet14:I,-,W,A*0.5,X,D` (see `ModelSpec::from_name`).
 
@@ -30,7 +31,7 @@ fn fail(msg: impl std::fmt::Display) -> ! {
     exit(2)
 }
 
-const USAGE: &str = "usage: lab list | lab info MODEL [--classes N] [--channels C] [--size S] | lab train CONFIG.json --out DIR [--data DIR] [--checkpoint-every N] [--resume CHECKPOINT.json] [--epochs N] | lab search CONFIG.json --out DIR [--data DIR] [--final-seeds N] | lab bench [--steps N] [--batch B] [--models a,b] [--no-peer]";
+const USAGE: &str = "usage: lab list | lab info MODEL [--classes N] [--channels C] [--size S] | lab train CONFIG.json --out DIR [--data DIR] [--checkpoint-every N] [--resume CHECKPOINT.json] [--epochs N] | lab search CONFIG.json --out DIR [--data DIR] [--final-seeds N] | lab bench [--steps N] [--warmup N] [--batch B] [--size S] [--models a,b] [--no-peer]";
 
 /// `--name value` options after the positional arguments.
 struct Opts(Vec<String>);
@@ -239,10 +240,16 @@ fn svg_line_chart(title: &str, points: &[(f32, f32)]) -> String {
 }
 
 fn bench(opts: &Opts) {
-    let steps = opts.num("--steps", 5, 1, 1000);
-    let batch = opts.num("--batch", 64, 1, 1024);
+    let shape = BenchShape {
+        steps: opts.num("--steps", 5, 1, 1000),
+        // A GPU compiles and autotunes its kernels during the first steps: give it more than one.
+        warmup: opts.num("--warmup", 1, 1, 100),
+        batch: opts.num("--batch", 64, 1, 1024),
+        size: opts.num("--size", 32, 8, 512),
+    };
     let models = opts.get("--models").unwrap_or("resnet20,plain20,resnet56,plain56").to_string();
     let device = device();
+    eprintln!("lab bench on {} ({device:?}), batch {}, {} px", backend_name(), shape.batch, shape.size);
     println!("| model | params | lab train img/s | lab infer img/s | torch train img/s | torch infer img/s | train ratio | infer ratio |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for name in models.split(',') {
@@ -251,9 +258,9 @@ fn bench(opts: &Opts) {
         if spec.skip == Skip::Identity {
             spec.skip = Skip::Projection;
         }
-        let (train_ips, params) = bench_train(&spec, steps, batch, &device);
-        let infer_ips = bench_infer(&spec, steps, batch, &device);
-        let peer = (!opts.flag("--no-peer")).then(|| torch_peer(name, steps, batch)).flatten();
+        let (train_ips, params) = bench_train(&spec, &shape, &device);
+        let infer_ips = bench_infer(&spec, &shape, &device);
+        let peer = (!opts.flag("--no-peer")).then(|| torch_peer(name, &shape)).flatten();
         let (pt, pi) = peer.unwrap_or((f64::NAN, f64::NAN));
         println!(
             "| {name} | {params} | {train_ips:.1} | {infer_ips:.1} | {pt:.1} | {pi:.1} | {:.2} | {:.2} |",
@@ -263,26 +270,47 @@ fn bench(opts: &Opts) {
     }
 }
 
-/// Training images/s over `steps` timed steps after one warm-up step (each step reads its loss and
-/// gradient norms back, as the pages do).
-fn bench_train(spec: &ModelSpec, steps: usize, batch: usize, device: &Device) -> (f64, usize) {
-    let data = DataSpec { kind: DataKind::RandomLabels, samples: (steps + 1) * batch * 5 / 4 + 5, size: 32, channels: 3, classes: 10 };
-    let config = ExperimentConfig { batch, lr: 0.01, seed: 0, max_steps: Some(steps + 1), ..ExperimentConfig::new(spec.clone(), data) };
-    let (mut t1, mut tn, mut params) = (0.0, 0.0, 0);
+/// What `lab bench` times: `steps` steps after `warmup` untimed ones, `batch` images of `size` px.
+struct BenchShape {
+    steps: usize,
+    warmup: usize,
+    batch: usize,
+    size: usize,
+}
+
+fn backend_name() -> &'static str {
+    if cfg!(feature = "gpu") && std::env::var("LAB_BACKEND").as_deref() == Ok("wgpu") {
+        "wgpu"
+    } else {
+        "flex"
+    }
+}
+
+/// Training images/s over the timed steps (each step reads its loss and gradient norms back, as the
+/// pages do).
+fn bench_train(spec: &ModelSpec, shape: &BenchShape, device: &Device) -> (f64, usize) {
+    let BenchShape { steps, warmup, batch, size } = *shape;
+    let data = DataSpec { kind: DataKind::RandomLabels, samples: (steps + warmup) * batch * 5 / 4 + 5, size, channels: 3, classes: 10 };
+    let config =
+        ExperimentConfig { batch, lr: 0.01, seed: 0, max_steps: Some(steps + warmup), ..ExperimentConfig::new(spec.clone(), data) };
+    let (mut t0, mut tn, mut params) = (0.0, 0.0, 0);
     let mut host = NativeHost::new(|e: &Event| match e {
         Event::Started { params: p, .. } => params = *p,
-        Event::Step(s) if s.step == 1 => t1 = s.elapsed_ms,
+        Event::Step(s) if s.step == warmup => t0 = s.elapsed_ms,
         Event::Step(s) => tn = s.elapsed_ms,
         _ => {}
     });
     block_on(run(&config, None, device, &mut host)).unwrap_or_else(|e| fail(e));
-    ((steps * batch) as f64 / ((tn - t1) / 1000.0), params)
+    ((steps * batch) as f64 / ((tn - t0) / 1000.0), params)
 }
 
-fn bench_infer(spec: &ModelSpec, steps: usize, batch: usize, device: &Device) -> f64 {
+fn bench_infer(spec: &ModelSpec, shape: &BenchShape, device: &Device) -> f64 {
+    let BenchShape { steps, warmup, batch, size } = *shape;
     let net = Net::new(&spec.resolve(3, 10), device).valid();
-    let x = Tensor::<4>::random([batch, 3, 32, 32], burn::tensor::Distribution::Normal(0.0, 1.0), device);
-    let _ = net.forward(x.clone()).into_data();
+    let x = Tensor::<4>::random([batch, 3, size, size], burn::tensor::Distribution::Normal(0.0, 1.0), device);
+    for _ in 0..warmup {
+        let _ = net.forward(x.clone()).into_data();
+    }
     let t = Instant::now();
     for _ in 0..steps {
         let _ = net.forward(x.clone()).into_data();
@@ -291,11 +319,12 @@ fn bench_infer(spec: &ModelSpec, steps: usize, batch: usize, device: &Device) ->
 }
 
 /// `../shared/peers/torch_bench.py`, run now on this machine: (train, infer) images/s.
-fn torch_peer(model: &str, steps: usize, batch: usize) -> Option<(f64, f64)> {
+fn torch_peer(model: &str, shape: &BenchShape) -> Option<(f64, f64)> {
     let script =
         ["../shared/peers/torch_bench.py", "shared/peers/torch_bench.py"].into_iter().find(|p| std::path::Path::new(p).exists())?;
     let out = Command::new("python3")
-        .args([script, "--model", model, "--batch", &batch.to_string(), "--steps", &steps.to_string(), "--json"])
+        .args([script, "--model", model, "--batch", &shape.batch.to_string(), "--steps", &shape.steps.to_string()])
+        .args(["--size", &shape.size.to_string(), "--json"])
         .output()
         .ok()?;
     if !out.status.success() {
