@@ -39,19 +39,20 @@ pub async fn probe_webgpu() -> Result<Adapter, String> {
     Ok(Adapter { name: if name.is_empty() { "WebGPU adapter".into() } else { name }, software: flag(&info) || flag(&adapter) })
 }
 
-/// Why `choice` ends on the CPU given what the probe found, or `None` when WebGPU should be used.
-pub fn cpu_reason(choice: BackendChoice, probe: &Result<Adapter, String>) -> Option<String> {
+/// The adapter `choice` should train on, given what the probe found; `Err` says why training runs on
+/// the CPU instead.
+pub fn usable(choice: BackendChoice, probe: Result<Adapter, String>) -> Result<Adapter, String> {
     match probe {
         // `auto` never picks a software GPU: SwiftShader took 182 s for Part 1's default run where
         // the CPU path took about 20 s.
-        Ok(Adapter { name, software: true }) if choice == BackendChoice::Auto => Some(format!(
+        Ok(Adapter { name, software: true }) if choice == BackendChoice::Auto => Err(format!(
             "the only WebGPU adapter here is a software one ({name}), slower than the CPU path; training runs on the CPU \
              (?backend=webgpu uses it anyway)"
         )),
-        Ok(_) => None,
+        Ok(adapter) => Ok(adapter),
         Err(why) => {
             let prefix = if choice == BackendChoice::Webgpu { "WebGPU was requested, but " } else { "" };
-            Some(format!("{prefix}{why}; training runs on the CPU"))
+            Err(format!("{prefix}{why}; training runs on the CPU"))
         }
     }
 }

@@ -75,8 +75,7 @@ pub fn connect(choice: BackendChoice, gpu_timeout_s: f64, threads: u32, status: 
     if choice == BackendChoice::Auto && threads_possible() {
         // The threaded CPU worker has no WebGPU, so the page asks for an adapter itself first.
         wasm_bindgen_futures::spawn_local(async {
-            let probe = crate::gpu_probe::probe_webgpu().await;
-            if let Some(why) = crate::gpu_probe::cpu_reason(BackendChoice::Auto, &probe) {
+            if let Err(why) = crate::gpu_probe::usable(BackendChoice::Auto, crate::gpu_probe::probe_webgpu().await) {
                 CLIENT.with(|c| {
                     let mut c = c.borrow_mut();
                     c.choice = BackendChoice::Cpu;

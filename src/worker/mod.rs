@@ -129,14 +129,12 @@ fn cpu(note: String) -> Chosen {
 #[cfg(feature = "gpu")]
 async fn webgpu_or_cpu(choice: BackendChoice) -> Chosen {
     gpu_watch::hook_device_loss();
-    let probe = crate::gpu_probe::probe_webgpu().await;
-    match (crate::gpu_probe::cpu_reason(choice, &probe), probe) {
-        (Some(why), _) => cpu(why),
-        (None, Ok(adapter)) => match Device::wgpu_options().init_async().await {
+    match crate::gpu_probe::usable(choice, crate::gpu_probe::probe_webgpu().await) {
+        Ok(adapter) => match Device::wgpu_options().init_async().await {
             Ok(device) => (device, "webgpu", adapter.name, None),
             Err(e) => cpu(format!("WebGPU could not start ({e:?}); training runs on the CPU instead")),
         },
-        (None, Err(why)) => cpu(why),
+        Err(why) => cpu(why),
     }
 }
 

@@ -38,22 +38,17 @@ pub fn lab_thread_run(queue: u32) {
 /// Makes rayon's global pool with `n` threads (this one and `n - 1` workers): how many run, and why
 /// fewer when a worker would not start (the pool then is this thread alone, which always works).
 pub async fn start_pool(n: usize) -> (usize, Option<String>) {
-    let pool = match start_helpers(n.saturating_sub(1)).await {
-        Ok((workers, tx)) => {
-            let built = rayon::ThreadPoolBuilder::new()
-                .num_threads(workers.len() + 1)
-                .use_current_thread()
-                .spawn_handler(move |thread| {
-                    tx.send(thread).map_err(|_| std::io::Error::other("a CPU thread stopped before the pool started"))
-                })
-                .build_global();
-            // The workers live as long as the pool (the worker's whole life); keeping their handles
-            // stops a browser from collecting them.
-            std::mem::forget(workers);
-            built.map_err(|e| format!("the CPU thread pool did not start ({e})"))
-        }
-        Err(e) => Err(e),
-    };
+    let pool = start_helpers(n.saturating_sub(1)).await.and_then(|(workers, tx)| {
+        let built = rayon::ThreadPoolBuilder::new()
+            .num_threads(workers.len() + 1)
+            .use_current_thread()
+            .spawn_handler(move |thread| tx.send(thread).map_err(|_| std::io::Error::other("a CPU thread stopped before the pool started")))
+            .build_global();
+        // The workers live as long as the pool (the worker's whole life); keeping their handles
+        // stops a browser from collecting them.
+        std::mem::forget(workers);
+        built.map_err(|e| format!("the CPU thread pool did not start ({e})"))
+    });
     match pool {
         Ok(()) => (rayon::current_num_threads(), None),
         Err(why) => {
