@@ -32,14 +32,25 @@ export function serve({ gzip = false, mbit = 0, isolated = false } = {}) {
   // When the shared link is next free (ms since the epoch).
   let linkFree = 0;
   const send = (res, body) => {
+    server.bytesSent += body.length;
     if (!mbit) return res.end(body);
     const chunk = 16_384;
+    // One clock reading for all of a response's deadlines, and end() together with its last part: read
+    // one by one, the clock could tick between them and schedule end() a millisecond before the last
+    // write, cutting the body short (Chromium: ERR_CONTENT_LENGTH_MISMATCH, a page that never starts).
+    const now = Date.now();
+    linkFree = Math.max(linkFree, now);
     for (let at = 0; at < body.length; at += chunk) {
       const part = body.subarray(at, at + chunk);
-      linkFree = Math.max(linkFree, Date.now()) + (part.length * 8) / (mbit * 1000);
-      setTimeout(() => { if (!res.destroyed) res.write(part); }, linkFree - Date.now());
+      const last = at + chunk >= body.length;
+      linkFree += (part.length * 8) / (mbit * 1000);
+      setTimeout(() => {
+        if (res.destroyed) return;
+        res.write(part);
+        if (last) res.end();
+      }, linkFree - now);
     }
-    setTimeout(() => res.end(), linkFree - Date.now());
+    if (!body.length) res.end();
   };
   if (!fs.existsSync(path.join(dist, 'index.html'))) {
     throw new Error(`no built site at ${dist}: run 'make test' (or 'trunk build --release') first`);
@@ -83,6 +94,10 @@ export function serve({ gzip = false, mbit = 0, isolated = false } = {}) {
       next();
     });
   });
+  server.bytesSent = 0;
+  // Resolves when the link has sent everything queued (a closed page's downloads included), so the next
+  // measured load starts on an idle link.
+  server.linkIdle = () => new Promise((resolve) => setTimeout(resolve, Math.max(0, linkFree - Date.now()) + 50));
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
     resolve({ server, base: `http://127.0.0.1:${server.address().port}/` });
   }));
