@@ -23,7 +23,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 setup: data
 	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
-	trunk --version 2>/dev/null | grep -q " $(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
+	# trunk's own release profile is fat LTO in one codegen unit (its last step alone took about 6 minutes
+	# here, on one core); a build tool gains nothing from it.
+	trunk --version 2>/dev/null | grep -q " $(TRUNK_VERSION)" || \
+	  CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo install trunk --version $(TRUNK_VERSION) --locked
 	wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 
 # Fashion-MNIST ships with the site: Debian's dataset-fashion-mnist (MIT), its four published .gz files
@@ -46,7 +49,7 @@ setup-test: setup
 	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
 
 # The release build (opt-level 3, no LTO): the fastest to train in the tab and quick to rebuild.
-# `make serve-dist` serves the small deployable one instead (opt-level z + LTO, wasm-opt when installed).
+# `make serve-dist` serves the small deployable one instead (opt-level z + LTO, then wasm-opt).
 serve: setup
 	@echo "serving the release build (dist/) at http://127.0.0.1:8080"
 	trunk serve --release
@@ -70,7 +73,13 @@ lint:
 	cargo fmt --check
 	cargo clippy --locked --all-targets -- -D warnings
 
-test: lint setup-test test-native build test-e2e fuzz
+# The native tests, the wasm build and the fuzzers run two at a time: each build spends much of its
+# time on one large crate with the other core idle, which the other job fills (the build directories
+# differ, so neither waits on the other's lock). The e2e tests run alone afterwards: they assert on
+# main-thread timing.
+test: lint setup-test
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-native build fuzz
+	$(MAKE) --no-print-directory test-e2e
 
 test-native:
 	cargo test --locked
@@ -102,14 +111,19 @@ fuzz:
 test-e2e:
 	cd tests/e2e && node --test --test-concurrency=1 ./*.test.mjs
 
-# The smallest site: fat LTO + opt-level z (Cargo profile `dist`), then `wasm-opt -Oz` when installed
-# (`cargo install wasm-opt`, binaryen 116; Debian's 108 breaks the worker). Output: target/site-dist.
-# The threaded CPU worker gets `dist-cpu` (fat LTO at opt-level 3): it is the CPU path's speed.
+# The deployable site (target/site-dist): the UI and the WebGPU worker at fat LTO + opt-level z (Cargo
+# profile `dist`), then `wasm-opt -Oz` (`cargo install wasm-opt`: binaryen 116, installed here if missing;
+# Debian's 108 breaks the worker). The threaded CPU worker keeps the release build (opt-level 3, no LTO),
+# only stripped of its names: measured faster in the tab than fat LTO at opt-level 3, with or without
+# wasm-opt -O3 (README: first use), and no larger gzipped.
+WASM_OPT_VERSION := 0.116.1
 dist: setup
-	MT_PROFILE=dist-cpu trunk build --release --cargo-profile dist --dist target/site-dist
-	if command -v wasm-opt >/dev/null; then
-	  for f in target/site-dist/*.wasm; do wasm-opt -Oz --all-features "$$f" -o "$$f"; done
-	else echo "wasm-opt not installed: sizes below are before wasm-opt"; fi
+	wasm-opt --version 2>/dev/null | grep -q "version 116" || cargo install wasm-opt --version $(WASM_OPT_VERSION) --locked
+	trunk build --release --cargo-profile dist --dist target/site-dist
+	for f in target/site-dist/*.wasm; do
+	  case "$$f" in *worker_mt*) passes="--strip-debug --strip-producers" ;; *) passes=-Oz ;; esac
+	  wasm-opt $$passes --all-features "$$f" -o "$$f"
+	done
 	$(MAKE) --no-print-directory wasm-size SITE=target/site-dist
 
 SITE ?= dist
@@ -122,6 +136,7 @@ wasm-size:
 # One command, one table (tests/e2e/bench.mjs): ResNet-20 in the browser (1 and all threads), the
 # TensorFlow.js and PyTorch peers, the lab natively, the Part 1 nets per backend, first use.
 bench: setup-test build
+	python3 -c 'import torch, torchvision' 2>/dev/null || python3 -m pip install -q torch torchvision
 	cd tests/e2e && node bench.mjs
 
 bench-native:
