@@ -134,8 +134,8 @@ wasm-size:
 	done
 
 # One command, one table (tests/e2e/bench.mjs): ResNet-20 in the browser (1 and all threads), the
-# TensorFlow.js and PyTorch peers, the lab natively, the Part 1 nets per backend, first use.
-bench: setup-test build
+# TensorFlow.js and PyTorch peers, the lab natively, the Part 1 nets per backend, first use of the release and the deployable build.
+bench: setup-test build dist
 	python3 -c 'import torch, torchvision' 2>/dev/null || python3 -m pip install -q torch torchvision
 	cd tests/e2e && node bench.mjs
 

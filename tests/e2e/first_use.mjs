@@ -6,7 +6,8 @@
 // page's own clock (performance.now(), from navigation start) at the first frame after the element
 // appears: playwright's waitForSelector polls at up to 500 ms intervals, which is coarser than what
 // is measured. Usage: node first_use.mjs [--mbit 20] [--isolated]   (LAB_DIST=target/site-dist for the
-// dist build; --isolated sends COOP/COEP, so the CPU path starts the threaded worker)
+// dist build; --isolated sends COOP/COEP, so the CPU path starts the threaded worker; --json prints the
+// rows as one JSON line instead of a table)
 import { serve, launch, openPage, dist } from './harness.mjs';
 
 const args = process.argv.slice(2);
@@ -58,8 +59,11 @@ try {
   await browser.close();
   server.close();
 }
-console.log(`First use of ${dist} through a ${mbit} Mbit/s link (gzip, cache off), Part 1 on the CPU, ` +
+if (args.includes('--json')) console.log(JSON.stringify({ dist, isolated, mbit, rows }));
+else console.log(`First use of ${dist} through a ${mbit} Mbit/s link (gzip, cache off), Part 1 on the CPU, ` +
   `${isolated ? 'cross-origin isolated (the threaded CPU worker)' : 'not isolated (the single-threaded worker)'}:`);
-console.log('| run | page text shown | compute badge ready | first step after Train | transferred |');
-console.log('|---:|---:|---:|---:|---:|');
-for (const r of rows) console.log(`| ${r.run} | ${(r.text / 1000).toFixed(2)} s | ${(r.badge / 1000).toFixed(2)} s | ${(r.firstStep / 1000).toFixed(2)} s | ${r.mb.toFixed(1)} MB |`);
+if (!args.includes('--json')) {
+  console.log('| run | page text shown | compute badge ready | first step after Train | transferred |');
+  console.log('|---:|---:|---:|---:|---:|');
+}
+for (const r of args.includes('--json') ? [] : rows) console.log(`| ${r.run} | ${(r.text / 1000).toFixed(2)} s | ${(r.badge / 1000).toFixed(2)} s | ${(r.firstStep / 1000).toFixed(2)} s | ${r.mb.toFixed(1)} MB |`);
