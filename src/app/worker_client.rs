@@ -95,12 +95,30 @@ fn isolated() -> bool {
     js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).is_ok_and(|v| v.is_truthy())
 }
 
-/// Whether this page can run the threaded CPU worker: more than one thread wanted, shared memory allowed.
+/// Whether the engine has WebAssembly relaxed SIMD, which the threaded worker's matrix kernels use (one
+/// fused multiply-add; Chromium since 114, Firefox since 145): a module whose one function is
+/// `f32x4.relaxed_madd` of three constants, validated. Without it the threaded worker would not compile.
+fn relaxed_simd() -> bool {
+    let mut module = vec![0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0]; // "\0asm", version 1
+    module.extend([0x01, 5, 1, 0x60, 0, 1, 0x7b]); // types: () -> v128
+    module.extend([0x03, 2, 1, 0]); // one function of that type
+    module.extend([0x0a, 61, 1, 59, 0]); // code: one body of 59 bytes, no locals
+    for _ in 0..3 {
+        module.extend([0xfd, 0x0c]); // v128.const 0
+        module.extend([0; 16]);
+    }
+    module.extend([0xfd, 0x85, 0x02, 0x0b]); // f32x4.relaxed_madd, end
+    js_sys::WebAssembly::validate(&js_sys::Uint8Array::from(&module[..]).into()).unwrap_or(false)
+}
+
+/// Whether this page can run the threaded CPU worker: more than one thread wanted, shared memory allowed,
+/// relaxed SIMD there.
 fn threads_possible() -> bool {
     let isolated = isolated();
+    let relaxed = relaxed_simd();
     CLIENT.with(|c| {
         let c = c.borrow();
-        isolated && c.threads > 1 && !c.threads_failed
+        isolated && relaxed && c.threads > 1 && !c.threads_failed
     })
 }
 
@@ -119,6 +137,8 @@ fn single_thread_reason() -> Option<String> {
                  which this one is not"
                     .to_string(),
             )
+        } else if !relaxed_simd() {
+            Some("one CPU thread: the threaded worker needs WebAssembly relaxed SIMD, which this browser lacks".to_string())
         } else {
             None
         }

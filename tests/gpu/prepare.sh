@@ -37,3 +37,6 @@ head -c $free .gpu/chromium.tar.xz > .gpu/a/chromium.part1
 tail -c +$(( free + 1 )) .gpu/chromium.tar.xz > .gpu/b/chromium.part2
 rm .gpu/chromium.tar.xz
 du -sh .gpu/a .gpu/b
+for h in a b; do
+  [ "$(du -cb .gpu/$h | tail -1 | cut -f1)" -le $(( 58 * 1048576 )) ] || { echo ".gpu/$h is over 58 MiB: split Chromium in three"; exit 1; }
+done
