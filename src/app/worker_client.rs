@@ -96,7 +96,7 @@ fn isolated() -> bool {
 }
 
 /// Whether the engine has WebAssembly relaxed SIMD, which the threaded worker's matrix kernels use (one
-/// fused multiply-add; Chromium since 114, Firefox since 145): a module whose one function is
+/// fused multiply-add; Chromium since 114, other engines vary): a module whose one function is
 /// `f32x4.relaxed_madd` of three constants, validated. Without it the threaded worker would not compile.
 fn relaxed_simd() -> bool {
     let mut module = vec![0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0]; // "\0asm", version 1
