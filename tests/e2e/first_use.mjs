@@ -59,11 +59,12 @@ try {
   await browser.close();
   server.close();
 }
-if (args.includes('--json')) console.log(JSON.stringify({ dist, isolated, mbit, rows }));
-else console.log(`First use of ${dist} through a ${mbit} Mbit/s link (gzip, cache off), Part 1 on the CPU, ` +
-  `${isolated ? 'cross-origin isolated (the threaded CPU worker)' : 'not isolated (the single-threaded worker)'}:`);
-if (!args.includes('--json')) {
+if (args.includes('--json')) {
+  console.log(JSON.stringify({ dist, isolated, mbit, rows }));
+} else {
+  console.log(`First use of ${dist} through a ${mbit} Mbit/s link (gzip, cache off), Part 1 on the CPU, ` +
+    `${isolated ? 'cross-origin isolated (the threaded CPU worker)' : 'not isolated (the single-threaded worker)'}:`);
   console.log('| run | page text shown | compute badge ready | first step after Train | transferred |');
   console.log('|---:|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.run} | ${(r.text / 1000).toFixed(2)} s | ${(r.badge / 1000).toFixed(2)} s | ${(r.firstStep / 1000).toFixed(2)} s | ${r.mb.toFixed(1)} MB |`);
 }
-for (const r of args.includes('--json') ? [] : rows) console.log(`| ${r.run} | ${(r.text / 1000).toFixed(2)} s | ${(r.badge / 1000).toFixed(2)} s | ${(r.firstStep / 1000).toFixed(2)} s | ${r.mb.toFixed(1)} MB |`);
